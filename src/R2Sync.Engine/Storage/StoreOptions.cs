@@ -1,0 +1,31 @@
+namespace R2Sync.Engine.Storage;
+
+/// <summary>Everything needed to open a store. <see cref="SecretAccessKey"/> is never printed.</summary>
+public sealed class StoreOptions
+{
+    public required string Endpoint { get; init; }
+    public required string Bucket { get; init; }
+    public string? AccessKeyId { get; init; }
+    public Configuration.Secret? SecretAccessKey { get; init; }
+    /// <summary>Signing region; R2 wants "auto".</summary>
+    public string Region { get; init; } = "auto";
+    /// <summary>Concurrent HTTP connections the client may open (transfers + checkers is plenty).</summary>
+    public int MaxConnections { get; init; } = 32;
+    /// <summary>Retries per request for transient failures.</summary>
+    public int RetryCount { get; init; } = 5;
+    /// <summary>Per-request time-out.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>Connect time-out: an unreachable endpoint fails fast.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public bool IsFolderEndpoint => Endpoint.StartsWith("file:", StringComparison.OrdinalIgnoreCase);
+
+    public override string ToString() => $"{Endpoint} bucket={Bucket} key={AccessKeyId}";
+}
+
+public static class StoreFactory
+{
+    /// <summary>Opens the store an endpoint names: file:///path is a local folder store, http(s) is S3.</summary>
+    public static IObjectStore Open(StoreOptions options) =>
+        options.IsFolderEndpoint ? new FolderObjectStore(options) : new S3ObjectStore(options);
+}

@@ -1,0 +1,563 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using R2Sync.Engine.Hashing;
+using R2Sync.Engine.Planning;
+using R2Sync.Engine.Scanning;
+using R2Sync.Engine.Storage;
+
+namespace R2Sync.Engine.Sync;
+
+/// <summary>
+/// One sync run: plan (scan and list at the same time, compare, hash where the mode asks), execute approved
+/// transfers on a bounded pool of workers, then deletions, only when no transfer failed and the host agrees.
+/// Worker threads never talk to the host directly: everything goes through <see cref="Events"/>.
+/// </summary>
+public sealed class SyncRun : IDisposable
+{
+    private readonly IObjectStore _store;
+    private readonly SyncOptions _o;
+    private readonly IHashProvider _hashes;
+    private readonly Channel<SyncEvent> _events = Channel.CreateUnbounded<SyncEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<PlanItem> _work = Channel.CreateUnbounded<PlanItem>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly List<PlanItem> _deletes = new();
+    private readonly TaskCompletionSource _submissionsEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<bool> _deleteDecision = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _cts = new();
+    private readonly SyncSummary _summary;
+    private int _uploaded, _downloaded, _deleted, _skipped, _failed, _stale, _failedTransfers;
+    private long _bytes;
+    private int _filesInScope;
+
+    public SyncRun(IObjectStore store, SyncOptions options, IHashProvider? hashes = null)
+    {
+        _store = store;
+        _o = options;
+        _hashes = hashes ?? new DirectHashProvider();
+        _summary = new SyncSummary
+        {
+            Direction = options.Direction, Mode = options.Mode, Bucket = options.Bucket ?? "", Prefix = options.Prefix,
+            LocalRoot = options.LocalRoot,
+        };
+    }
+
+    public ChannelReader<SyncEvent> Events => _events.Reader;
+    public SyncProgress Progress { get; } = new();
+    public IHashProvider Hashes => _hashes;
+
+    /// <summary>Approves one planned item (a transfer starts at once; a delete waits for the delete phase).</summary>
+    public void Submit(PlanItem item)
+    {
+        if (item.Action == SyncAction.Delete)
+        {
+            lock (_deletes) _deletes.Add(item);
+            return;
+        }
+        Progress.AddTotal(1, item.Size);
+        _work.Writer.TryWrite(item);
+    }
+
+    /// <summary>Counts a planned item the host declined (e.g. -WhatIf, or No at a -Confirm prompt).</summary>
+    public void Decline(PlanItem item) => Interlocked.Increment(ref _skipped);
+
+    /// <summary>The host has answered every planned item.</summary>
+    public void EndSubmissions() => _submissionsEnded.TrySetResult();
+
+    /// <summary>The host's answer to <see cref="DeletesPending"/>.</summary>
+    public void DecideDeletes(bool proceed, string? reason = null)
+    {
+        if (!proceed)
+        {
+            _summary.DeletesSkipped = true;
+            _summary.DeletesSkippedReason = reason;
+        }
+        _deleteDecision.TrySetResult(proceed);
+    }
+
+    public void Cancel() => _cts.Cancel();
+
+    /// <summary>
+    /// Runs the whole job. With <paramref name="plan"/> null it plans first; otherwise it executes the given items
+    /// (a piped plan), after checking that each still applies. With <paramref name="planOnly"/> it stops after planning.
+    /// The events channel completes when this returns (with the exception, if the run was refused or failed).
+    /// </summary>
+    public async Task RunAsync(IReadOnlyList<PlanItem>? plan, bool planOnly, CancellationToken ct)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _cts.Token);
+        var token = linked.Token;
+        var sw = Stopwatch.StartNew();
+        Exception? fault = null;
+        Task[] workers = Array.Empty<Task>();
+        try
+        {
+            if (!planOnly)
+                workers = Enumerable.Range(0, Math.Max(1, _o.Transfers)).Select(_ => Task.Run(() => WorkerAsync(token), token)).ToArray();
+
+            PlanStats stats = plan is null ? await PlanAsync(token).ConfigureAwait(false) : EmitSupplied(plan);
+            Emit(new PlanCompleted(stats));
+            if (planOnly) return;
+
+            await _submissionsEnded.Task.WaitAsync(token).ConfigureAwait(false);
+            _work.Writer.TryComplete();
+            Progress.Phase = "Transferring";
+            await Task.WhenAll(workers).ConfigureAwait(false);
+            await DeletePhaseAsync(token).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            fault = e;
+            _cts.Cancel();
+            _work.Writer.TryComplete();
+            try { await Task.WhenAll(workers).ConfigureAwait(false); } catch { /* cancelled with the run */ }
+        }
+        finally
+        {
+            try { _hashes.Flush(); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            _summary.Uploaded = _uploaded;
+            _summary.Downloaded = _downloaded;
+            _summary.Deleted = _deleted;
+            _summary.Skipped = _skipped;
+            _summary.Failed = _failed;
+            _summary.Stale = _stale;
+            _summary.Bytes = Interlocked.Read(ref _bytes);
+            _summary.Duration = sw.Elapsed;
+            if (fault is null) Emit(new RunCompleted(_summary));
+            _events.Writer.TryComplete(fault);
+        }
+    }
+
+    public SyncSummary Summary => _summary;
+
+    private void Emit(SyncEvent e) => _events.Writer.TryWrite(e);
+
+    private void Log(string text, LogLevel level = LogLevel.Verbose) => Emit(new LogMessage(level, text));
+
+    // ---------------------------------------------------------------- planning
+
+    private (string RelBase, string LocalDir, string Prefix)[] Scopes()
+    {
+        if (_o.Experiments.Count == 0) return new[] { ("", _o.LocalRoot, _o.Prefix) };
+        return _o.Experiments.Distinct(StringComparer.Ordinal)
+            .Select(e => (e + "/", Path.Combine(_o.LocalRoot, e), _o.Prefix + e + "/")).ToArray();
+    }
+
+    private async Task<PlanStats> PlanAsync(CancellationToken ct)
+    {
+        foreach (var e in _o.Experiments)
+            if (e.Length == 0 || e.Contains('/') || e.Contains('\\') || e is "." or ".." || KeyPaths.Validate(e) is not null)
+                throw new SyncRefusedException(ErrorIds.InvalidSetting, FailureKind.InvalidArgument,
+                    $"'{e}' is not an experiment folder name (one folder name under the root, no '/' or '..').", e);
+
+        bool push = _o.Direction == SyncDirection.Push;
+        if (push && !Directory.Exists(_o.LocalRoot))
+            throw new SyncRefusedException(ErrorIds.LocalRootMissing, FailureKind.ObjectNotFound,
+                $"The local folder '{_o.LocalRoot}' does not exist; nothing was pushed{(_o.Deletes ? " and nothing was deleted" : "")}. Pass -Path with your experiments folder.",
+                _o.LocalRoot);
+
+        var scopes = Scopes();
+        var scanner = new LocalScanner(_o.Filter) { RemoveStaleTempFiles = !push };
+        var scanTask = Task.Run(() =>
+        {
+            var files = new List<LocalFile>();
+            foreach (var s in scopes)
+                foreach (var f in scanner.Scan(s.LocalDir, s.RelBase, ct))
+                {
+                    files.Add(f);
+                    Progress.AddScanned();
+                }
+            return files;
+        }, ct);
+        var listTasks = scopes.Select(s => ListAllAsync(s.Prefix, ct)).ToArray();
+        var local = await scanTask.ConfigureAwait(false);
+        var remoteLists = await Task.WhenAll(listTasks).ConfigureAwait(false);
+
+        foreach (var p in scanner.Problems)
+        {
+            if (p.Kind == "UnreadableFolder")
+            {
+                // An incomplete local side must never turn into remote deletions.
+                Interlocked.Increment(ref _failedTransfers);
+                Interlocked.Increment(ref _failed);
+                Emit(new ItemFailed(null, ErrorIds.ScanProblem, FailureKind.ReadError, $"Cannot read '{p.Path}': {p.Message}", p.Path, null));
+            }
+            else Log($"{p.Path}: {p.Message}", LogLevel.Warning);
+        }
+        if (scanner.StaleTempFilesRemoved > 0)
+            Log($"Removed {scanner.StaleTempFilesRemoved} temporary file(s) left by an interrupted pull.");
+
+        var planOptions = _o.ToPlanOptions();
+        var result = new PlanResult { LocalCount = local.Count };
+        var index = new Dictionary<string, LocalFile>(local.Count, StringComparer.Ordinal);
+        foreach (var f in local) index[f.RelativePath] = f;
+        foreach (var list in remoteLists)
+            foreach (var r in list)
+                Planner.PlanRemote(r, index, planOptions, _o.Filter.IsExcluded, result);
+        Planner.PlanLocalOnly(index.Values, planOptions, result);
+        _filesInScope = push ? result.RemoteCount : result.LocalCount; // the destination's files
+
+        if (_o.Deletes)
+        {
+            if (push && result.LocalCount == 0)
+                throw new SyncRefusedException(ErrorIds.DeleteRefused, FailureKind.InvalidData,
+                    $"Refusing a {_o.Mode} push: the local folder '{_o.LocalRoot}' holds no file to sync, so every remote object in scope would be deleted. Nothing was changed.",
+                    _o.LocalRoot);
+            if (!push && result.RemoteCount == 0)
+                throw new SyncRefusedException(ErrorIds.DeleteRefused, FailureKind.InvalidData,
+                    $"Refusing a {_o.Mode} pull: the remote scope {_store.Describe(_o.Prefix)} is empty, so every local file in scope would be deleted. Nothing was changed.",
+                    _store.Describe(_o.Prefix));
+        }
+
+        foreach (var rej in result.Rejected)
+        {
+            Interlocked.Increment(ref _failed);
+            Interlocked.Increment(ref _failedTransfers);
+            Emit(new ItemFailed(null, ErrorIds.UnsafeKey, FailureKind.InvalidData,
+                $"The object key '{rej.Key}' was not downloaded: {rej.Reason}.", _store.Describe(rej.Key), null));
+        }
+
+        foreach (var item in result.Items) Emit(new ItemPlanned(item));
+        int bySize = await CompareByHashAsync(result.NeedsHash, planOptions, ct).ConfigureAwait(false);
+        Interlocked.Add(ref _skipped, result.InSync + (result.NeedsHash.Count));
+        _summary.LocalFiles = result.LocalCount;
+        _summary.RemoteObjects = result.RemoteCount;
+        _summary.ComparedBySize = bySize;
+        return new PlanStats
+        {
+            LocalFiles = result.LocalCount,
+            RemoteObjects = result.RemoteCount,
+            InSync = result.InSync,
+            Rejected = result.Rejected.Count,
+            ComparedBySize = bySize,
+        };
+    }
+
+    private async Task<List<RemoteObject>> ListAllAsync(string prefix, CancellationToken ct)
+    {
+        var list = new List<RemoteObject>();
+        await foreach (var o in _store.ListAsync(prefix, ct).ConfigureAwait(false))
+        {
+            list.Add(o);
+            Progress.AddListed();
+        }
+        return list;
+    }
+
+    /// <summary>Checksum mode: compares equal-size pairs by MD5 with at most Checkers at once. Returns how many had no remote MD5.</summary>
+    private async Task<int> CompareByHashAsync(List<HashComparison> pairs, PlanOptions po, CancellationToken ct)
+    {
+        if (pairs.Count == 0) return 0;
+        Progress.Phase = "Comparing checksums";
+        int bySize = 0;
+        await Parallel.ForEachAsync(pairs, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _o.Checkers), CancellationToken = ct },
+            async (c, t) =>
+            {
+                string? remoteMd5 = c.Remote.EtagMd5;
+                if (remoteMd5 is null)
+                {
+                    var head = await _store.HeadAsync(c.Remote.Key, t).ConfigureAwait(false);
+                    remoteMd5 = head?.MetadataMd5Hex;
+                }
+                if (remoteMd5 is null)
+                {
+                    Interlocked.Increment(ref bySize);
+                    Log($"{c.RelativePath}: compared by size: the object has no MD5 (multipart ETag and no md5chksum metadata).");
+                    return;
+                }
+                var localMd5 = await _hashes.GetMd5Async(c.Local, t).ConfigureAwait(false);
+                Progress.AddHashed();
+                var item = Planner.DecideByHash(c, localMd5, remoteMd5, po);
+                if (item is not null)
+                {
+                    Interlocked.Decrement(ref _skipped); // counted as skipped below unless it needs a transfer
+                    Emit(new ItemPlanned(item));
+                }
+            }).ConfigureAwait(false);
+        return bySize;
+    }
+
+    private PlanStats EmitSupplied(IReadOnlyList<PlanItem> plan)
+    {
+        foreach (var item in plan) Emit(new ItemPlanned(item));
+        _filesInScope = plan.Count;
+        return new PlanStats();
+    }
+
+    // ---------------------------------------------------------------- transfers
+
+    private async Task WorkerAsync(CancellationToken ct)
+    {
+        await foreach (var item in _work.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            await ExecuteWithRetriesAsync(item, ct).ConfigureAwait(false);
+    }
+
+    private sealed class StaleItemException : Exception
+    {
+        public StaleItemException(string message) : base(message) { }
+    }
+
+    private sealed class AlreadyInSyncException : Exception
+    {
+        public AlreadyInSyncException(string message) : base(message) { }
+    }
+
+    private async Task ExecuteWithRetriesAsync(PlanItem item, CancellationToken ct)
+    {
+        var sw = Stopwatch.StartNew();
+        for (int attempt = 1; ; attempt++)
+        {
+            long moved = 0;
+            void Count(long n) { moved += n; Progress.AddBytes(n); }
+            try
+            {
+                string? md5 = item.Action == SyncAction.Upload
+                    ? await UploadAsync(item, Count, ct).ConfigureAwait(false)
+                    : await DownloadAsync(item, Count, ct).ConfigureAwait(false);
+                if (item.Action == SyncAction.Upload) Interlocked.Increment(ref _uploaded); else Interlocked.Increment(ref _downloaded);
+                Interlocked.Add(ref _bytes, item.Size);
+                Progress.FileDone();
+                Emit(new ItemSucceeded(new ItemResult
+                {
+                    Action = item.Action, Reason = item.Reason, Direction = item.Direction, RelativePath = item.RelativePath,
+                    Key = item.Key, Size = item.Size, LocalPath = item.LocalPath, Duration = sw.Elapsed, Attempts = attempt, Md5 = md5,
+                }));
+                return;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (AlreadyInSyncException e)
+            {
+                Progress.FileDone();
+                Interlocked.Increment(ref _skipped);
+                Log($"{item.RelativePath}: {e.Message}");
+                return;
+            }
+            catch (StaleItemException e)
+            {
+                Progress.FileDone();
+                Interlocked.Increment(ref _skipped);
+                Interlocked.Increment(ref _stale);
+                Log($"Skipped {item.Action.ToString().ToLowerInvariant()} of '{item.RelativePath}': {e.Message}", LogLevel.Warning);
+                return;
+            }
+            catch (Exception e) when (IsRetryable(e) && attempt <= _o.RetryCount)
+            {
+                Progress.AddBytes(-moved);
+                Log($"{item.Action} of '{item.RelativePath}' failed (attempt {attempt} of {_o.RetryCount + 1}), retrying: {e.Message}");
+                await Task.Delay(Backoff(attempt), ct).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                Progress.AddBytes(-moved);
+                Progress.FileDone();
+                Interlocked.Increment(ref _failed);
+                Interlocked.Increment(ref _failedTransfers);
+                var (id, kind) = Classify(item, e);
+                Emit(new ItemFailed(item, id, kind, $"{item.Action} of '{item.RelativePath}' failed after {attempt} attempt(s): {e.Message}",
+                    item.Action == SyncAction.Upload ? _store.Describe(item.Key) : item.LocalPath, e));
+                return;
+            }
+        }
+    }
+
+    private static bool IsRetryable(Exception e) => e switch
+    {
+        StoreException s => s.IsTransient,
+        HttpRequestException => true,
+        TimeoutException => true,
+        TaskCanceledException => true, // an HTTP time-out (the run's own cancellation is handled before)
+        _ => false,
+    };
+
+    private TimeSpan Backoff(int attempt)
+    {
+        var baseMs = _o.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 8));
+        var capped = Math.Min(baseMs, 20_000);
+        return TimeSpan.FromMilliseconds(capped / 2 + Random.Shared.NextDouble() * capped / 2); // "equal jitter"
+    }
+
+    private static (string, FailureKind) Classify(PlanItem item, Exception e) => e switch
+    {
+        StoreException { Kind: StoreErrorKind.PreconditionFailed } => (ErrorIds.ObjectExists, FailureKind.ResourceExists),
+        StoreException { Kind: StoreErrorKind.Corrupt } => (ErrorIds.CorruptDownload, FailureKind.InvalidData),
+        StoreException { Kind: StoreErrorKind.AccessDenied } => (ErrorIds.AccessDenied, FailureKind.PermissionDenied),
+        StoreException { Kind: StoreErrorKind.Unreachable or StoreErrorKind.Transient } => (item.Action == SyncAction.Upload ? ErrorIds.UploadFailed : ErrorIds.DownloadFailed, FailureKind.ConnectionError),
+        FileChangedException => (ErrorIds.FileChanged, FailureKind.InvalidData),
+        UnauthorizedAccessException => (item.Action == SyncAction.Upload ? ErrorIds.UploadFailed : ErrorIds.DownloadFailed, FailureKind.PermissionDenied),
+        IOException => (item.Action == SyncAction.Upload ? ErrorIds.UploadFailed : ErrorIds.DownloadFailed, item.Action == SyncAction.Upload ? FailureKind.ReadError : FailureKind.WriteError),
+        _ => (item.Action == SyncAction.Upload ? ErrorIds.UploadFailed : ErrorIds.DownloadFailed, FailureKind.NotSpecified),
+    };
+
+    private sealed class FileChangedException : IOException
+    {
+        public FileChangedException(string message) : base(message) { }
+    }
+
+    private async Task<string?> UploadAsync(PlanItem item, Action<long> progress, CancellationToken ct)
+    {
+        var fi = new FileInfo(item.LocalPath);
+        if (!fi.Exists) throw new StaleItemException("the local file no longer exists");
+        if (item.LocalSize is long planned && fi.Length != planned)
+            throw new StaleItemException($"the local file changed size since the plan ({planned} → {fi.Length} bytes)");
+        var before = new LocalFile(item.RelativePath, item.LocalPath, fi.Length, fi.LastWriteTimeUtc);
+        var md5 = await _hashes.GetMd5Async(before, ct).ConfigureAwait(false);
+        bool conditional = _o.ConditionalCreate && _o.Mode == SyncMode.Fast && item.Reason == SyncReason.New && _store.SupportsConditionalCreate;
+        try
+        {
+            await _store.UploadAsync(new UploadRequest
+            {
+                Key = item.Key, LocalPath = item.LocalPath, Size = before.Size, Md5Hex = md5, LastWriteUtc = before.LastWriteUtc,
+                IfNoneMatch = conditional,
+            }, progress, ct).ConfigureAwait(false);
+        }
+        catch (StoreException e) when (e.Kind == StoreErrorKind.PreconditionFailed)
+        {
+            // Someone (or an earlier attempt of ours whose answer was lost) created the key. Same bytes: nothing to do.
+            var head = await _store.HeadAsync(item.Key, ct).ConfigureAwait(false);
+            var theirs = head is null ? null : (Md5.IsHexMd5(head.ETag) ? head.ETag!.ToLowerInvariant() : head.MetadataMd5Hex);
+            if (theirs == md5) throw new AlreadyInSyncException("already uploaded with identical content");
+            throw;
+        }
+        fi.Refresh();
+        if (!fi.Exists || fi.Length != before.Size || fi.LastWriteTimeUtc != before.LastWriteUtc)
+            throw new FileChangedException($"the file changed while it was being uploaded; the object holds the version of {before.LastWriteUtc:u}. Run the push again");
+        return md5;
+    }
+
+    private async Task<string?> DownloadAsync(PlanItem item, Action<long> progress, CancellationToken ct)
+    {
+        var dest = item.LocalPath;
+        var dir = Path.GetDirectoryName(dest)!;
+        bool overwrite = item.LocalSize is not null;
+        var fi = new FileInfo(dest);
+        if (!overwrite && fi.Exists) throw new StaleItemException("a local file appeared since the plan; it was not overwritten");
+        if (overwrite && (!fi.Exists || fi.Length != item.LocalSize))
+            throw new StaleItemException("the local file changed since the plan; it was not overwritten");
+        if (Directory.Exists(dest))
+            throw new IOException($"'{dest}' is a folder locally, so the object '{item.Key}' cannot be written there");
+        Directory.CreateDirectory(dir);
+        var tmp = Path.Combine(dir, $".r2sync.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            var r = await _store.DownloadAsync(item.Key, tmp, progress, ct).ConfigureAwait(false);
+            var expected = Md5.IsHexMd5(r.ETag) ? r.ETag!.ToLowerInvariant() : r.MetadataMd5Hex;
+            if (expected is not null && r.ReceivedMd5Hex is not null && !string.Equals(expected, r.ReceivedMd5Hex, StringComparison.OrdinalIgnoreCase))
+                throw new StoreException(StoreErrorKind.Corrupt,
+                    $"the received bytes of {_store.Describe(item.Key)} have MD5 {r.ReceivedMd5Hex}, not {expected}; the download was discarded",
+                    _store.Describe(item.Key));
+            File.SetLastWriteTimeUtc(tmp, r.MetadataMtimeUtc ?? r.LastModifiedUtc);
+            try
+            {
+                File.Move(tmp, dest, overwrite);
+            }
+            catch (IOException) when (!overwrite && File.Exists(dest))
+            {
+                throw new StaleItemException("a local file appeared during the download; it was not overwritten");
+            }
+            return r.ReceivedMd5Hex;
+        }
+        finally
+        {
+            try { if (File.Exists(tmp)) File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    // ---------------------------------------------------------------- deletions
+
+    private async Task DeletePhaseAsync(CancellationToken ct)
+    {
+        List<PlanItem> deletes;
+        lock (_deletes) deletes = _deletes.ToList();
+        if (deletes.Count == 0) return;
+        if (_failedTransfers > 0)
+        {
+            Interlocked.Add(ref _skipped, deletes.Count);
+            _summary.DeletesSkipped = true;
+            _summary.DeletesSkippedReason = $"{_failedTransfers} item(s) failed";
+            Emit(new ItemFailed(null, ErrorIds.DeletesSkipped, FailureKind.OperationStopped,
+                $"{deletes.Count} deletion(s) were not performed because {_failedTransfers} item(s) failed in this run. Fix the failures and run again.",
+                _o.Direction == SyncDirection.Push ? _store.Describe(_o.Prefix) : _o.LocalRoot, null));
+            return;
+        }
+        Emit(new DeletesPending(deletes, _filesInScope, _failedTransfers));
+        if (!await _deleteDecision.Task.WaitAsync(ct).ConfigureAwait(false))
+        {
+            Interlocked.Add(ref _skipped, deletes.Count);
+            return;
+        }
+        Progress.Phase = "Deleting";
+        Progress.AddTotal(deletes.Count, 0);
+        if (_o.Direction == SyncDirection.Push) await DeleteRemoteAsync(deletes, ct).ConfigureAwait(false);
+        else DeleteLocal(deletes, ct);
+    }
+
+    private async Task DeleteRemoteAsync(List<PlanItem> deletes, CancellationToken ct)
+    {
+        var keys = new List<string>(deletes.Count);
+        if (_o.VerifyRemoteBeforeActing)
+        {
+            foreach (var d in deletes)
+            {
+                var head = await _store.HeadAsync(d.Key, ct).ConfigureAwait(false);
+                if (head is null) { Interlocked.Increment(ref _skipped); Interlocked.Increment(ref _stale); Log($"Skipped delete of '{d.RelativePath}': the object no longer exists", LogLevel.Warning); Progress.FileDone(); continue; }
+                keys.Add(d.Key);
+            }
+        }
+        else keys.AddRange(deletes.Select(d => d.Key));
+        if (keys.Count == 0) return;
+        var failures = await _store.DeleteAsync(keys, ct).ConfigureAwait(false);
+        var failed = failures.ToDictionary(f => f.Key, f => f.Message, StringComparer.Ordinal);
+        foreach (var d in deletes)
+        {
+            if (!keys.Contains(d.Key)) continue;
+            Progress.FileDone();
+            if (failed.TryGetValue(d.Key, out var msg))
+            {
+                Interlocked.Increment(ref _failed);
+                Emit(new ItemFailed(d, ErrorIds.DeleteFailed, FailureKind.WriteError, $"Delete of '{d.Key}' failed: {msg}", _store.Describe(d.Key), null));
+            }
+            else
+            {
+                Interlocked.Increment(ref _deleted);
+                Emit(new ItemSucceeded(new ItemResult { Action = SyncAction.Delete, Reason = d.Reason, Direction = d.Direction, RelativePath = d.RelativePath, Key = d.Key, Size = d.Size, LocalPath = d.LocalPath }));
+            }
+        }
+    }
+
+    private void DeleteLocal(List<PlanItem> deletes, CancellationToken ct)
+    {
+        foreach (var d in deletes)
+        {
+            ct.ThrowIfCancellationRequested();
+            Progress.FileDone();
+            var fi = new FileInfo(d.LocalPath);
+            if (!fi.Exists || (d.LocalSize is long s && fi.Length != s))
+            {
+                Interlocked.Increment(ref _skipped);
+                Interlocked.Increment(ref _stale);
+                Log($"Skipped delete of '{d.RelativePath}': the local file changed or vanished since the plan", LogLevel.Warning);
+                continue;
+            }
+            try
+            {
+                fi.Delete();
+                Interlocked.Increment(ref _deleted);
+                Emit(new ItemSucceeded(new ItemResult { Action = SyncAction.Delete, Reason = d.Reason, Direction = d.Direction, RelativePath = d.RelativePath, Key = d.Key, Size = d.Size, LocalPath = d.LocalPath }));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Interlocked.Increment(ref _failed);
+                Emit(new ItemFailed(d, ErrorIds.DeleteFailed, FailureKind.WriteError, $"Delete of '{d.LocalPath}' failed: {e.Message}", d.LocalPath, e));
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _cts.Cancel();
+        _work.Writer.TryComplete();
+        _submissionsEnded.TrySetCanceled();
+        _deleteDecision.TrySetCanceled();
+        _cts.Dispose();
+    }
+}
