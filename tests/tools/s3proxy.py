@@ -759,7 +759,10 @@ async def amain(args) -> int:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):      # Windows event loops
+            signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
     server = await asyncio.start_server(proxy.handle_client, args.host, args.port,
                                         limit=HEAD_LIMIT, backlog=1024)
     port = server.sockets[0].getsockname()[1]
