@@ -78,8 +78,10 @@ function Invoke-Test {
         Write-Host "== Pester (moto at $($moto.Endpoint))"
         $pesterJson = Join-Path $results 'pester.json'
         if (Test-Path $pesterJson) { Remove-Item $pesterJson }
+        # The filter travels in the environment: pwsh on Unix would glob a bare '*' argument of a native command.
+        $env:R2SYNC_PESTER_FILTER = $PesterFilter
         & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'tests/Pester/Invoke-PesterSuite.ps1') `
-            -ModulePath (Join-Path $ModuleOut 'R2Sync.psd1') -Endpoint $moto.Endpoint -ResultPath $pesterJson -Filter $PesterFilter
+            -ModulePath (Join-Path $ModuleOut 'R2Sync.psd1') -Endpoint $moto.Endpoint -ResultPath $pesterJson
         $p = if (Test-Path $pesterJson) { Get-Content $pesterJson -Raw | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1 } }
     }
     finally {

@@ -162,7 +162,7 @@ public abstract class SyncCommandBase : R2SyncCmdletBase
             while (true)
             {
                 var wait = reader.WaitToReadAsync().AsTask();
-                while (!wait.Wait(200))
+                while (!((IAsyncResult)wait).AsyncWaitHandle.WaitOne(200))
                     progress.Tick();
                 bool more;
                 try

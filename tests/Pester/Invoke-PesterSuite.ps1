@@ -1,0 +1,31 @@
+#!/usr/bin/env pwsh
+# Runs the Pester suite against a running S3 endpoint (moto) and writes {Passed, Failed} to -ResultPath.
+# Called by build.ps1 -Task Test in a fresh pwsh, so the module under test loads into a clean process.
+param(
+    [Parameter(Mandatory)][string] $ModulePath,
+    [Parameter(Mandatory)][string] $Endpoint,
+    [Parameter(Mandatory)][string] $ResultPath,
+    [string] $Filter = $(if ($env:R2SYNC_PESTER_FILTER) { $env:R2SYNC_PESTER_FILTER } else { '*' })
+)
+$ErrorActionPreference = 'Stop'
+$pesterVersion = '5.7.1'
+$nugetRoot = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
+$pester = Join-Path $nugetRoot "pester/$pesterVersion/tools/Pester.psd1"
+if (-not (Test-Path $pester)) { throw "Pester $pesterVersion is not restored at $pester; run 'dotnet restore tools/restore-tools.csproj'." }
+Import-Module $pester -RequiredVersion $pesterVersion -Force
+
+$env:R2SYNC_TEST_ENDPOINT = $Endpoint
+$env:R2SYNC_TEST_MODULE = (Resolve-Path $ModulePath).Path
+
+$config = New-PesterConfiguration
+$config.Run.Path = @(Get-ChildItem $PSScriptRoot -Filter "$Filter.Tests.ps1" | ForEach-Object FullName)
+$config.Run.PassThru = $true
+$config.Output.Verbosity = 'Detailed'
+$config.Output.RenderMode = 'Plaintext'
+$config.Should.ErrorAction = 'Continue'
+$result = Invoke-Pester -Configuration $config
+[pscustomobject]@{
+    Passed  = $result.PassedCount
+    Failed  = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
+    Skipped = $result.SkippedCount
+} | ConvertTo-Json | Set-Content -Path $ResultPath

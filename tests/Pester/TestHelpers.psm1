@@ -1,0 +1,125 @@
+# Shared by the Pester tests: buckets on the test moto, generated trees, file comparisons.
+Set-StrictMode -Version Latest
+$script:Repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+$script:Generator = Join-Path $script:Repo '../shared/bench/gen-experiments.py'
+Import-Module (Join-Path $script:Repo 'tools/BuildTools.psm1') -Force
+
+function Get-TestEndpoint {
+    if (-not $env:R2SYNC_TEST_ENDPOINT) { throw 'R2SYNC_TEST_ENDPOINT is not set: run the suite through build.ps1 -Task Test.' }
+    $env:R2SYNC_TEST_ENDPOINT
+}
+
+function New-TestBucket {
+    # A fresh bucket on the test moto; returns its name.
+    param([string] $Stem = 'p', [string] $Endpoint = (Get-TestEndpoint))
+    $name = ("$Stem-" + [guid]::NewGuid().ToString('N').Substring(0, 12)).ToLowerInvariant()
+    New-MotoBucket -Endpoint $Endpoint -Name $name
+    $name
+}
+
+function Set-TestCredential {
+    # Points the R2_* variables at the test moto and a bucket (what a user's .env or CI variables do).
+    param([Parameter(Mandatory)][string] $Bucket, [string] $Endpoint = (Get-TestEndpoint))
+    $env:R2_ENDPOINT = $Endpoint
+    $env:R2_BUCKET_NAME = $Bucket
+    $env:R2_ACCESS_KEY_ID = 'pester-key'
+    $env:R2_SECRET_ACCESS_KEY = 'pester-secret-DO-NOT-PRINT'
+}
+
+function Clear-TestCredential {
+    foreach ($n in 'R2_ENDPOINT', 'R2_BUCKET_NAME', 'R2_ACCESS_KEY_ID', 'R2_SECRET_ACCESS_KEY', 'R2_PREFIX') { Remove-Item "Env:$n" -ErrorAction SilentlyContinue }
+}
+
+function New-TestTree {
+    # Generates an experiments tree with gen-experiments.py; returns the experiments folder.
+    param([int] $Files = 200, [int] $Seed = 0, [string] $Root = (Join-Path ([IO.Path]::GetTempPath()) ("r2t-" + [guid]::NewGuid().ToString('N').Substring(0, 10))))
+    New-Item -ItemType Directory -Path $Root -Force | Out-Null
+    $out = & python3 $script:Generator --root $Root --files $Files --seed $Seed
+    if ($LASTEXITCODE -ne 0) { throw "gen-experiments.py failed: $out" }
+    Join-Path $Root 'experiments'
+}
+
+function Invoke-TreeMutation {
+    param([Parameter(Mandatory)][string] $Experiments, [double] $Fraction = 0.05, [int] $Seed = 1)
+    $root = Split-Path $Experiments -Parent
+    $out = & python3 $script:Generator --root $root --mutate $Fraction --seed $Seed
+    if ($LASTEXITCODE -ne 0) { throw "gen-experiments.py --mutate failed: $out" }
+}
+
+function Get-TreeFiles {
+    # Relative path (with '/') → MD5 hex of every file under a folder.
+    param([Parameter(Mandatory)][string] $Path)
+    $h = @{}
+    if (-not (Test-Path $Path)) { return $h }
+    $base = (Resolve-Path $Path).Path.TrimEnd('/') + '/'
+    foreach ($f in Get-ChildItem $Path -Recurse -File -Force) {
+        $rel = $f.FullName.Substring($base.Length).Replace('\', '/')
+        $h[$rel] = (Get-FileHash -Algorithm MD5 -LiteralPath $f.FullName).Hash.ToLowerInvariant()
+    }
+    $h
+}
+
+function Test-IsExcludedPath {
+    # R2Sync's default excludes (the group's rclone filters plus Python caches and .DS_Store), written out
+    # independently of the engine so the tests check it rather than repeat it.
+    param([string] $Rel)
+    $parts = $Rel.Split('/')
+    $name = $parts[-1]
+    if ($name -eq '.DS_Store' -or $name.EndsWith('.pyc') -or ($parts -contains '__pycache__')) { return $true }
+    $dirs = $parts[0..($parts.Length - 2)]
+    if ($parts.Length -lt 2) { $dirs = @() }
+    if ($dirs -contains 'activations' -or $dirs -contains 'val_activations') { return $true }
+    for ($i = 0; $i -lt $dirs.Length - 1; $i++) { if ($dirs[$i] -eq 'inference' -and $dirs[$i + 1] -eq 'raw') { return $true } }
+    $false
+}
+
+function Get-BucketKeys {
+    # Every key (and its size) in a bucket under a prefix, read with the engine-independent S3 REST API (moto).
+    param([Parameter(Mandatory)][string] $Bucket, [string] $Prefix = '', [string] $Endpoint = (Get-TestEndpoint))
+    $keys = @{}
+    $token = $null
+    do {
+        $uri = "$Endpoint/$Bucket`?list-type=2&max-keys=1000&prefix=$([uri]::EscapeDataString($Prefix))"
+        if ($token) { $uri += "&continuation-token=$([uri]::EscapeDataString($token))" }
+        [xml] $x = (Invoke-WebRequest -Uri $uri -TimeoutSec 60).Content
+        $ns = @{ s = 'http://s3.amazonaws.com/doc/2006-03-01/' }
+        foreach ($c in (Select-Xml -Xml $x -XPath '//s:Contents' -Namespace $ns)) {
+            $keys[$c.Node.Key] = [long]$c.Node.Size
+        }
+        $trunc = (Select-Xml -Xml $x -XPath '//s:IsTruncated' -Namespace $ns).Node.InnerText
+        $token = if ($trunc -eq 'true') { (Select-Xml -Xml $x -XPath '//s:NextContinuationToken' -Namespace $ns).Node.InnerText } else { $null }
+    } while ($token)
+    $keys
+}
+
+$script:S3Dump = Join-Path $script:Repo 'tests/tools/s3dump.py'
+
+function Save-BucketTree {
+    # Downloads every object under a prefix with boto3 (not R2Sync) into -Destination; returns the folder.
+    param([Parameter(Mandatory)][string] $Bucket, [string] $Prefix = 'experiments/', [Parameter(Mandatory)][string] $Destination,
+        [string] $Endpoint = (Get-TestEndpoint))
+    $null = & python3 $script:S3Dump --endpoint $Endpoint --bucket $Bucket --prefix $Prefix --dest $Destination
+    if ($LASTEXITCODE -ne 0) { throw "s3dump.py failed for $Bucket/$Prefix" }
+    $Destination
+}
+
+function Get-BucketObjectInfo {
+    # key → @{ size; etag; metadata } for every object under a prefix, read with boto3.
+    param([Parameter(Mandatory)][string] $Bucket, [string] $Prefix = '', [string] $Endpoint = (Get-TestEndpoint))
+    $json = & python3 $script:S3Dump --endpoint $Endpoint --bucket $Bucket --prefix $Prefix --list
+    if ($LASTEXITCODE -ne 0) { throw "s3dump.py --list failed for $Bucket/$Prefix" }
+    $json | ConvertFrom-Json -AsHashtable
+}
+
+function Write-BucketObject {
+    # Writes one object with boto3, as another tool would (optionally multipart, without md5chksum).
+    param([Parameter(Mandatory)][string] $Bucket, [Parameter(Mandatory)][string] $Key, [Parameter(Mandatory)][string] $File,
+        [int] $MultipartMB = 0, [hashtable] $Metadata = @{}, [string] $Endpoint = (Get-TestEndpoint))
+    $a = @('--endpoint', $Endpoint, '--bucket', $Bucket, '--put', $Key, '--file', $File)
+    if ($MultipartMB -gt 0) { $a += @('--multipart-mb', "$MultipartMB") }
+    foreach ($k in $Metadata.Keys) { $a += @('--meta', "$k=$($Metadata[$k])") }
+    & python3 $script:S3Dump @a
+    if ($LASTEXITCODE -ne 0) { throw "s3dump.py --put failed for $Bucket/$Key" }
+}
+
+Export-ModuleMember -Function *
