@@ -9,13 +9,14 @@
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     NestedModules        = @('R2Sync.Loader.dll')
-    FormatsToProcess     = @()
+    FormatsToProcess     = @('R2Sync.format.ps1xml')
     CmdletsToExport      = @(
         'Push-R2Experiment'
         'Receive-R2Experiment'
         'Sync-R2Experiment'
         'Get-R2SyncPlan'
         'Test-R2Connection'
+        'Get-R2SyncStatus'
     )
     AliasesToExport      = @('Pull-R2Experiment')
     FunctionsToExport    = @()

@@ -21,6 +21,7 @@ public abstract class SyncCommandBase : R2SyncCmdletBase
     /// <summary>Experiment folder names that scope both sides.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.ExperimentCompleter))]
     public string[]? Experiment { get; set; }
 
     [Parameter]
