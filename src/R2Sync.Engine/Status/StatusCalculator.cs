@@ -159,7 +159,7 @@ public static class StatusCalculator
         if (r.LocalFiles == 0 && r.RemoteFiles > 0) return "RemoteOnly";
         if (r.RemoteFiles == 0 && r.LocalFiles > 0) return "LocalOnly";
         bool pushNew = r.PushFast > 0, pullNew = r.PullFast > 0;
-        bool changed = r.PushCopy > r.PushFast || r.PushChecksum > r.PushFull || r.ToCheck > 0;
+        bool changed = r.PushCopy > r.PushFast || r.PushChecksum > r.PushFull; // ToCheck is unknown, not a difference
         if (!pushNew && !pullNew && !changed) return "InSync";
         if (pushNew && !pullNew && !changed) return "LocalAhead";
         if (pullNew && !pushNew && !changed) return "RemoteAhead";
