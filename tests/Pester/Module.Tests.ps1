@@ -209,6 +209,20 @@ Describe 'Status, views and completion against a pushed, then mutated tree' {
         ($summary | Format-Table | Out-String -Width 200) | Should -Match 'Direction\s+Mode\s+Up\s+Down'
     }
 
+    It 'pushes the experiments piped from Get-R2SyncStatus, and nothing for an empty pipeline' {
+        $scoped = Join-Path $script:tree 'scoped-exp'
+        New-Item -ItemType Directory -Path $scoped -Force | Out-Null
+        Set-Content -Path (Join-Path $scoped 'new.json') -Value '{"scoped": true}'
+        $none = @(Get-R2SyncStatus -Path $script:tree | Where-Object Experiment -eq 'no-such-exp' | Push-R2Experiment -Path $script:tree)
+        $none | Should -BeNullOrEmpty
+        $gemma = $script:expected['gemma-2-2b']
+        $summary = Get-R2SyncStatus -Path $script:tree | Where-Object Experiment -eq 'gemma-2-2b' | Push-R2Experiment -Path $script:tree -ErrorAction Stop
+        $summary.Uploaded | Should -Be $gemma.New
+        $keys = Get-BucketKeys -Bucket $script:bucket
+        $keys.ContainsKey('experiments/scoped-exp/new.json') | Should -BeFalse -Because 'only the piped experiment was pushed'
+        (Get-R2SyncStatus -Path $script:tree -Experiment gemma-2-2b).PushFast | Should -Be 0
+    }
+
     It 'completes -Experiment with local and remote experiment names' {
         Push-Location (Split-Path $script:tree -Parent)
         try {

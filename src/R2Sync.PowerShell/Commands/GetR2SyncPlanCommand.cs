@@ -22,6 +22,7 @@ public sealed class GetR2SyncPlanCommand : SyncCommandBase
 
     protected override void EndProcessing()
     {
+        if (NothingPiped) return; // piped objects, none with an experiment: plan nothing rather than everything
         var (options, settings) = BuildOptions(Mode, Direction);
         using var store = OpenStore(settings, options.Transfers + options.Checkers, options.RetryCount);
         using var run = new SyncRun(store, options);

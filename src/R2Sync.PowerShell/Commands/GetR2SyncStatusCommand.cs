@@ -16,6 +16,7 @@ namespace R2Sync.PowerShell.Commands;
 public sealed class GetR2SyncStatusCommand : R2SyncCmdletBase
 {
     private readonly List<string> _experiments = new();
+    private int _records;
 
     /// <summary>The local experiments root (default ./experiments).</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -40,11 +41,13 @@ public sealed class GetR2SyncStatusCommand : R2SyncCmdletBase
 
     protected override void ProcessRecord()
     {
+        _records++;
         if (Experiment is not null) _experiments.AddRange(Experiment);
     }
 
     protected override void EndProcessing()
     {
+        if (MyInvocation.ExpectingInput && _records == 0) return; // an empty pipeline reports nothing, not everything
         var settings = ResolveSettings();
         var filter = BuildFilter(Exclude, Include);
         var root = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path ?? "./experiments");

@@ -18,11 +18,25 @@ public abstract class SyncCommandBase : R2SyncCmdletBase
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
 
-    /// <summary>Experiment folder names that scope both sides.</summary>
-    [Parameter]
+    /// <summary>Experiment folder names that scope both sides (also by property name: Get-R2SyncStatus | Push-R2Experiment).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(Completion.ExperimentCompleter))]
     public string[]? Experiment { get; set; }
+
+    private readonly List<string> _pipedExperiments = new();
+
+    /// <summary>
+    /// Objects came down the pipeline but none carried an experiment (an empty Where-Object, say): the run must do
+    /// nothing rather than widen to every experiment.
+    /// </summary>
+    protected bool NothingPiped => MyInvocation.ExpectingInput && _pipedExperiments.Count == 0;
+
+    /// <summary>Collects -Experiment over pipeline records; the run happens once, in EndProcessing.</summary>
+    protected override void ProcessRecord()
+    {
+        if (Experiment is not null) _pipedExperiments.AddRange(Experiment);
+    }
 
     [Parameter]
     public string[]? Exclude { get; set; }
@@ -126,7 +140,7 @@ public abstract class SyncCommandBase : R2SyncCmdletBase
             LocalRoot = ResolveLocalRoot(),
             Prefix = settings.Prefix,
             Bucket = settings.Bucket,
-            Experiments = Experiment ?? Array.Empty<string>(),
+            Experiments = _pipedExperiments.Count > 0 ? _pipedExperiments.Distinct(StringComparer.Ordinal).ToArray() : Experiment ?? Array.Empty<string>(),
             Filter = filter,
             Transfers = Transfers > 0 ? Transfers : t,
             Checkers = Checkers > 0 ? Checkers : c,

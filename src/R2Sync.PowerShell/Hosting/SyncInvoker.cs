@@ -13,6 +13,11 @@ public abstract class SyncExecutingCommandBase : SyncCommandBase
 
     protected void Execute(SyncMode mode, SyncDirection direction, IReadOnlyList<PlanItem>? plan = null)
     {
+        if (plan is null && NothingPiped)
+        {
+            WriteVerbose("No experiment came down the pipeline; nothing to do.");
+            return;
+        }
         var (options, settings) = BuildOptions(mode, direction, verifyRemote: plan is not null);
         using var store = OpenStore(settings, options.Transfers + options.Checkers, options.RetryCount);
         using var run = new SyncRun(store, options);
