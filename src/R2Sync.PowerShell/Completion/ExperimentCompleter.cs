@@ -101,8 +101,8 @@ public sealed class ExperimentCompleter : IArgumentCompleter
 }
 
 /// <summary>
-/// Completes -IncludeGroup with the group names the engine knows: a static Names (IEnumerable&lt;string&gt;) on any
-/// engine type named IncludeGroups. Parameters declared with [ValidateSet] complete without it.
+/// Completes -IncludeGroup with the include group names of the project file (r2sync.json, found by walking up from
+/// the current folder). Reads the engine's ProjectFile by reflection, so it compiles before that type exists.
 /// </summary>
 public sealed class IncludeGroupCompleter : IArgumentCompleter
 {
@@ -110,18 +110,35 @@ public sealed class IncludeGroupCompleter : IArgumentCompleter
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         var word = (wordToComplete ?? "").Trim('\'', '"');
-        foreach (var n in GroupNames())
+        foreach (var n in GroupNames(CurrentDirectory()))
             if (n.StartsWith(word, StringComparison.OrdinalIgnoreCase))
-                yield return new CompletionResult(n, n, CompletionResultType.ParameterValue, n);
+                yield return new CompletionResult(n, n, CompletionResultType.ParameterValue, $"include group '{n}' (r2sync.json)");
     }
 
-    internal static IEnumerable<string> GroupNames()
+    internal static string? CurrentDirectory()
     {
         try
         {
-            var t = typeof(SettingsResolver).Assembly.GetTypes().FirstOrDefault(x => x.Name == "IncludeGroups");
-            var p = t?.GetProperty("Names", System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static);
-            if (p?.GetValue(null) is IEnumerable<string> names) return names.OrderBy(x => x, StringComparer.Ordinal).ToArray();
+            using var ps = System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace);
+            ps.AddScript("$ExecutionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath");
+            var r = ps.Invoke();
+            return r.Count > 0 ? r[0]?.BaseObject as string : null;
+        }
+        catch (Exception) { return null; }
+    }
+
+    internal static IEnumerable<string> GroupNames(string? directory)
+    {
+        if (directory is null) return Array.Empty<string>();
+        try
+        {
+            var t = typeof(SettingsResolver).Assembly.GetType("R2Sync.Engine.Configuration.ProjectFile");
+            var find = t?.GetMethod("Find", new[] { typeof(string) });
+            var load = t?.GetMethod("Load", new[] { typeof(string) });
+            if (find?.Invoke(null, new object[] { directory }) is not string path || load is null) return Array.Empty<string>();
+            var project = load.Invoke(null, new object[] { path });
+            if (t!.GetProperty("IncludeGroups")?.GetValue(project) is IDictionary groups)
+                return groups.Keys.Cast<object>().Select(k => k.ToString()!).OrderBy(k => k, StringComparer.Ordinal).ToArray();
         }
         catch (Exception) { }
         return Array.Empty<string>();
