@@ -253,11 +253,20 @@ Describe 'Status, views and completion against a pushed, then mutated tree' {
         @((TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText) | Should -Be @('Pull', 'Push')
     }
 
-    It 'completes -IncludeGroup values where a cmdlet has the parameter' {
+    It 'completes -IncludeGroup values from the project file where a cmdlet has the parameter' {
         $cmd = Get-Command -Module R2Sync -CommandType Cmdlet | Where-Object { $_.Parameters.ContainsKey('IncludeGroup') } | Select-Object -First 1
         if (-not $cmd) { Set-ItResult -Skipped -Because 'no cmdlet has -IncludeGroup yet'; return }
-        $line = "$($cmd.Name) -IncludeGroup "
-        @((TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches).Count | Should -BeGreaterThan 0
+        $project = Join-Path $TestDrive 'project'
+        New-Item -ItemType Directory -Path $project -Force | Out-Null
+        Set-Content -Path (Join-Path $project 'r2sync.json') -Value '{ "includeGroups": { "activations": ["**/activations/**"], "raw-inference": ["**/inference/raw/**"] } }'
+        Push-Location $project
+        try {
+            $line = "$($cmd.Name) -IncludeGroup "
+            @((TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText) | Should -Be @('activations', 'raw-inference')
+            $line = "$($cmd.Name) -IncludeGroup ra"
+            @((TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText) | Should -Be @('raw-inference')
+        }
+        finally { Pop-Location }
     }
 
     It 'reports an invalid -Experiment with a stable error id and the offending target' {
