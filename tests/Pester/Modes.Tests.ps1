@@ -25,6 +25,11 @@ Describe 'Push modes (local → bucket)' {
             $null = Push-R2Experiment -Path $script:tree
             $script:buckets[$m] = $b
         }
+        # An excluded object written by another tool: no mode may delete it (the local side never has it).
+        $script:excludedKey = 'experiments/gemma-2-2b/extraction/chirp/x/activations/all_layers.pt'
+        $blob = Join-Path $TestDrive 'excluded.pt'
+        Set-Content -Path $blob -Value 'regenerable activations'
+        foreach ($m in $script:modes) { Write-BucketObject -Bucket $script:buckets[$m] -Key $script:excludedKey -File $blob }
         Invoke-TreeMutation -Experiments $script:tree -Fraction 0.08 -Seed 1
         $script:after = Get-SyncedTree $script:tree
         $script:changes = Get-ChangeSet -Before $script:before -After $script:after
@@ -65,6 +70,7 @@ Describe 'Push modes (local → bucket)' {
         foreach ($rel in $script:before.Keys) { $want["experiments/$rel"] = $script:before[$rel].Md5 }
         foreach ($rel in $expected.Transfer) { $want["experiments/$rel"] = $script:after[$rel].Md5 }
         foreach ($rel in $expected.Delete) { $want.Remove("experiments/$rel") }
+        $want[$script:excludedKey] = (Get-FileHash -Algorithm MD5 (Join-Path $TestDrive 'excluded.pt')).Hash.ToLowerInvariant()
 
         $etags = Get-BucketEtags -Bucket $script:buckets[$Mode] -Prefix 'experiments/'
 
@@ -97,6 +103,12 @@ Describe 'Pull modes (bucket → local)' {
     BeforeAll {
         $script:tree = New-TestTree -Files 200 -Seed 22
         $script:beforeCopy = Copy-Tree -From $script:tree -To (Join-Path $TestDrive 'before/experiments')
+        # Excluded (regenerable) files on the local side, which no pull may delete.
+        foreach ($rel in 'gemma-2-2b/extraction/chirp/x/activations/all_layers.pt', 'gemma-2-2b/__pycache__/m.cpython-311.pyc', 'gemma-2-2b/inference/raw/r/p1.pt') {
+            $p = Join-Path $script:beforeCopy $rel
+            New-Item -ItemType Directory -Path (Split-Path $p) -Force | Out-Null
+            Set-Content -Path $p -Value "excluded $rel"
+        }
         $script:before = Get-SyncedTree $script:tree
         Invoke-TreeMutation -Experiments $script:tree -Fraction 0.08 -Seed 1
         # Old, distinct, whole-second mtimes on the source, so a pulled file's mtime can only come from its metadata.
@@ -108,6 +120,10 @@ Describe 'Pull modes (bucket → local)' {
         $script:bucket = New-TestBucket 'pull'
         Set-TestCredential -Bucket $script:bucket
         $null = Push-R2Experiment -Path $script:tree
+        # An excluded object written by another tool: no pull may download it.
+        $blob = Join-Path $TestDrive 'excluded.pt'
+        Set-Content -Path $blob -Value 'regenerable activations'
+        Write-BucketObject -Bucket $script:bucket -Key 'experiments/gemma-2-2b/steering/activations/remote.pt' -File $blob
         $script:local = @{}
         $script:out = @{}
         foreach ($m in $script:modes) {
@@ -121,7 +137,7 @@ Describe 'Pull modes (bucket → local)' {
 
     It 'the bucket holds exactly the mutated tree (checked over REST)' {
         $etags = Get-BucketEtags -Bucket $script:bucket -Prefix 'experiments/'
-        @($etags.Keys | Sort-Object) | Should -Be @($script:after.Keys | ForEach-Object { "experiments/$_" } | Sort-Object)
+        @($etags.Keys | Sort-Object) | Should -Be @(@($script:after.Keys | ForEach-Object { "experiments/$_" }) + 'experiments/gemma-2-2b/steering/activations/remote.pt' | Sort-Object)
         $script:changes.SameSizeChanged.Count | Should -BeGreaterThan 0
         $script:changes.Deleted.Count | Should -BeGreaterThan 0
     }
