@@ -128,7 +128,7 @@ Describe 'The folder store (file:/// endpoint)' {
         $tree = New-TestTree -Files 60 -Seed 32 -Root (Join-Path $TestDrive 'src')
         $store = Join-Path $TestDrive 'store'
         New-Item -ItemType Directory -Path (Join-Path $store 'bucket') -Force | Out-Null
-        $endpoint = ([uri] $store).AbsoluteUri
+        $endpoint = "file://$store"
         $cred = [pscredential]::new('folder', (ConvertTo-SecureString 'unused' -AsPlainText -Force))
         $source = Get-SyncedTree $tree
         $dest = Join-Path $TestDrive 'dst/experiments'
