@@ -123,6 +123,25 @@ Describe 'Get-R2SyncPlan and piped plans' {
     }
 }
 
+Describe 'Piping only the deletes of a plan' {
+    It 'deletes exactly the piped keys, without asking (the plan is the confirmation)' {
+        $tree = New-TestTree -Files 40 -Seed 34 -Root (Join-Path $TestDrive 'del')
+        $bucket = New-TestBucket 'pipedel'
+        Set-TestCredential -Bucket $bucket
+        $null = Push-R2Experiment -Path $tree
+        $gone = @(Get-ChildItem $tree -Recurse -File | Select-Object -First 3)
+        $goneRel = @($gone | ForEach-Object { $_.FullName.Substring($tree.Length + 1) } | Sort-Object)
+        $gone | Remove-Item
+
+        $out = @(Get-R2SyncPlan -Path $tree -Mode Full | Where-Object Action -EQ Delete | Sync-R2Experiment -PassThru -ErrorAction Stop)
+
+        Get-Paths ($out | Select-ItemResult) 'Delete' | Should -Be $goneRel
+        $keys = Get-BucketEtags -Bucket $bucket -Prefix 'experiments/'
+        $keys.Count | Should -Be (40 - 3)
+        foreach ($rel in $goneRel) { $keys.ContainsKey("experiments/$rel") | Should -BeFalse -Because $rel }
+    }
+}
+
 Describe 'The folder store (file:/// endpoint)' {
     It 'a push then a pull through -Endpoint file:///... round-trips the tree byte for byte' {
         $tree = New-TestTree -Files 60 -Seed 32 -Root (Join-Path $TestDrive 'src')
