@@ -33,6 +33,9 @@ try {
     Write-Host "== Mutating 5% of the tree (new, same-size edits, resized, deleted files)"
     & python3 $generator --root $work --mutate 0.05 --seed 1
 
+    Write-Host "`n== Get-R2SyncStatus (one row per experiment: what each mode would move)"
+    Get-R2SyncStatus -Path $experiments | Format-Table | Out-Host
+
     Write-Host "`n== Get-R2SyncPlan -Mode Checksum (what a full checksum sync would do)"
     $plan = @(Get-R2SyncPlan -Path $experiments -Mode Checksum)
     $plan | Group-Object Action, Reason -NoElement | Sort-Object Name | Format-Table Count, Name -AutoSize | Out-Host
