@@ -34,7 +34,7 @@ try {
     & python3 $generator --root $work --mutate 0.05 --seed 1
 
     Write-Host "`n== Get-R2SyncStatus (one row per experiment: what each mode would move)"
-    Get-R2SyncStatus -Path $experiments | Format-Table | Out-Host
+    Get-R2SyncStatus -Path $experiments | Format-Table | Out-String -Width 140 | Out-Host
 
     Write-Host "`n== Get-R2SyncPlan -Mode Checksum (what a full checksum sync would do)"
     $plan = @(Get-R2SyncPlan -Path $experiments -Mode Checksum)
