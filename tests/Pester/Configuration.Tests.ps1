@@ -6,8 +6,6 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module $env:R2SYNC_TEST_MODULE -Force
     $script:Endpoint = Get-TestEndpoint
-    $script:ModuleParent = Split-Path (Split-Path $env:R2SYNC_TEST_MODULE -Parent) -Parent
-    $script:PwshDll = [System.Reflection.Assembly]::GetEntryAssembly().Location
     $script:StartScript = Join-Path $PSScriptRoot '../../deploy/railway/start.ps1'
     # This process too: point every home-based setting at a temp folder while these tests run.
     $script:savedEnv = @{}
@@ -26,36 +24,6 @@ BeforeAll {
         $h = Join-Path ([IO.Path]::GetTempPath()) ('r2home-' + [guid]::NewGuid().ToString('N').Substring(0, 10))
         New-Item -ItemType Directory -Path $h | Out-Null
         $h
-    }
-
-    function Invoke-CleanPwsh {
-        # Runs a command in `pwsh -NoProfile -NonInteractive` with ONLY the given variables (plus PATH), stdin closed,
-        # the module findable through PSModulePath (as an installed module is). Returns ExitCode, Out, Err.
-        param([string] $Command, [hashtable] $Environment = @{}, [string] $WorkingDirectory = $TestDrive,
-            [string[]] $ArgumentList)
-        $psi = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
-        $psi.ArgumentList.Add($script:PwshDll)
-        foreach ($a in '-NoProfile', '-NonInteractive') { $psi.ArgumentList.Add($a) }
-        if ($ArgumentList) { foreach ($a in $ArgumentList) { $psi.ArgumentList.Add($a) } }
-        else { $psi.ArgumentList.Add('-Command'); $psi.ArgumentList.Add($Command) }
-        $psi.Environment.Clear()
-        $psi.Environment['PATH'] = $env:PATH
-        $psi.Environment['PSModulePath'] = $script:ModuleParent
-        $psi.Environment['NO_COLOR'] = '1'
-        $psi.Environment['DOTNET_CLI_TELEMETRY_OPTOUT'] = '1'
-        $psi.Environment['POWERSHELL_TELEMETRY_OPTOUT'] = '1'
-        foreach ($k in $Environment.Keys) { $psi.Environment[$k] = [string]$Environment[$k] }
-        $psi.WorkingDirectory = $WorkingDirectory
-        $psi.RedirectStandardInput = $true
-        $psi.RedirectStandardOutput = $true
-        $psi.RedirectStandardError = $true
-        $p = [Diagnostics.Process]::Start($psi)
-        $p.StandardInput.Close()
-        $out = $p.StandardOutput.ReadToEndAsync()
-        $err = $p.StandardError.ReadToEndAsync()
-        if (-not $p.WaitForExit(300000)) { $p.Kill($true); throw "child pwsh hung: $Command" }
-        $p.WaitForExit()
-        [pscustomobject]@{ ExitCode = $p.ExitCode; Out = $out.Result; Err = $err.Result }
     }
 
     function Get-Summary([string] $Text) {
@@ -93,8 +61,8 @@ Describe 'Railway container start' {
         $envs.HOME = $script:home1
         $envs.RAILWAY_VOLUME_MOUNT_PATH = $script:volume
         $script:railEnv = $envs
-        $script:start1 = Invoke-CleanPwsh -Environment $envs -ArgumentList '-File', $script:StartScript
-        $script:start2 = Invoke-CleanPwsh -Environment $envs -ArgumentList '-File', $script:StartScript
+        $script:start1 = Invoke-CleanPwsh -Environment $envs -WorkingDirectory $TestDrive -ArgumentList '-File', $script:StartScript
+        $script:start2 = Invoke-CleanPwsh -Environment $envs -WorkingDirectory $TestDrive -ArgumentList '-File', $script:StartScript
     }
 
     It 'pulls every object into $RAILWAY_VOLUME_MOUNT_PATH/experiments on the first start' {
@@ -120,14 +88,14 @@ Describe 'Railway container start' {
 Describe 'Missing credentials in a non-interactive session' {
     It 'fails fast with the fix in the message, for a sync cmdlet and for Initialize-R2Sync' {
         $h = New-CleanHome
-        $r = Invoke-CleanPwsh -Environment @{ HOME = $h } -Command 'try { Receive-R2Experiment -Path ./x } catch { "ID=" + $_.FullyQualifiedErrorId; $_.Exception.Message; exit 3 }'
+        $r = Invoke-CleanPwsh -Environment @{ HOME = $h } -WorkingDirectory $h -Command 'try { Receive-R2Experiment -Path ./x } catch { "ID=" + $_.FullyQualifiedErrorId; $_.Exception.Message; exit 3 }'
         $r.ExitCode | Should -Be 3
         $r.Out | Should -Match 'ID=R2Sync.MissingSetting'
         $r.Out | Should -Match 'R2_ENDPOINT'
         $r.Out | Should -Match 'Initialize-R2Sync'
         Test-Path (Join-Path $h 'x') | Should -BeFalse
 
-        $i = Invoke-CleanPwsh -Environment @{ HOME = $h } -Command 'try { Initialize-R2Sync } catch { "ID=" + $_.FullyQualifiedErrorId; $_.Exception.Message; exit 3 }'
+        $i = Invoke-CleanPwsh -Environment @{ HOME = $h } -WorkingDirectory $h -Command 'try { Initialize-R2Sync } catch { "ID=" + $_.FullyQualifiedErrorId; $_.Exception.Message; exit 3 }'
         $i.ExitCode | Should -Be 3
         $i.Out | Should -Match 'ID=R2Sync.MissingSetting'
         Test-Path (Join-Path $h '.aws') | Should -BeFalse
@@ -154,9 +122,9 @@ Describe 'Initialize-R2Sync with parameters, then a saved profile' {
         $script:home2 = New-CleanHome
         $script:b2 = New-TestBucket 'prof'
         $cmd = "Initialize-R2Sync -AccessKeyId saved-key -SecretAccessKey (ConvertTo-SecureString 'saved-secret-XYZ' -AsPlainText -Force) -Endpoint '$($script:Endpoint)' -Bucket '$($script:b2)' | ConvertTo-Json -Compress"
-        $script:init = Invoke-CleanPwsh -Environment @{ HOME = $script:home2 } -Command $cmd
-        $script:initAgain = Invoke-CleanPwsh -Environment @{ HOME = $script:home2 } -Command $cmd
-        $script:initOther = Invoke-CleanPwsh -Environment @{ HOME = $script:home2 } -Command ('try { ' + $cmd.Replace('saved-key', 'other-key') + ' } catch { "ID=" + $_.FullyQualifiedErrorId }')
+        $script:init = Invoke-CleanPwsh -Environment @{ HOME = $script:home2 } -WorkingDirectory $script:home2 -Command $cmd
+        $script:initAgain = Invoke-CleanPwsh -Environment @{ HOME = $script:home2 } -WorkingDirectory $script:home2 -Command $cmd
+        $script:initOther = Invoke-CleanPwsh -Environment @{ HOME = $script:home2 } -WorkingDirectory $script:home2 -Command ('try { ' + $cmd.Replace('saved-key', 'other-key') + ' } catch { "ID=" + $_.FullyQualifiedErrorId }')
         $script:cred = Join-Path $script:home2 '.aws/credentials'
     }
 
@@ -181,7 +149,7 @@ Describe 'Initialize-R2Sync with parameters, then a saved profile' {
 
     It 'lets a clean session push and pull with nothing but the saved profile' {
         $dest = Join-Path $TestDrive 'from-profile'
-        $r = Invoke-CleanPwsh -Environment @{ HOME = $script:home2 } -Command "Push-R2Experiment -Path '$($script:tree)' | ConvertTo-Json -Compress; Receive-R2Experiment -Path '$dest' | ConvertTo-Json -Compress"
+        $r = Invoke-CleanPwsh -Environment @{ HOME = $script:home2 } -WorkingDirectory $script:home2 -Command "Push-R2Experiment -Path '$($script:tree)' | ConvertTo-Json -Compress; Receive-R2Experiment -Path '$dest' | ConvertTo-Json -Compress"
         $r.ExitCode | Should -Be 0 -Because $r.Err
         $lines = @($r.Out -split "`n" | Where-Object { $_ -match '^\{' })
         ($lines[0] | ConvertFrom-Json).Uploaded | Should -Be $script:synced.Count
@@ -190,7 +158,7 @@ Describe 'Initialize-R2Sync with parameters, then a saved profile' {
     }
 
     It 'shows each setting with its source and masks the secret (Get-R2SyncConfiguration)' {
-        $r = Invoke-CleanPwsh -Environment @{ HOME = $script:home2; R2_BUCKET_NAME = 'env-bucket' } -Command 'Get-R2SyncConfiguration | ConvertTo-Json -Compress'
+        $r = Invoke-CleanPwsh -Environment @{ HOME = $script:home2; R2_BUCKET_NAME = 'env-bucket' } -WorkingDirectory $script:home2 -Command 'Get-R2SyncConfiguration | ConvertTo-Json -Compress'
         $s = $r.Out | ConvertFrom-Json
         ($s | Where-Object Name -EQ 'bucket').Source | Should -Be 'environment R2_BUCKET_NAME'
         ($s | Where-Object Name -EQ 'endpoint').Source | Should -Match '^user settings '
@@ -203,7 +171,7 @@ Describe 'Initialize-R2Sync with parameters, then a saved profile' {
 Describe 'Initialize-R2Sync validates before saving' {
     It 'saves nothing when the bucket does not exist' {
         $h = New-CleanHome
-        $r = Invoke-CleanPwsh -Environment @{ HOME = $h } -Command "try { Initialize-R2Sync -AccessKeyId k -SecretAccessKey (ConvertTo-SecureString 's' -AsPlainText -Force) -Endpoint '$($script:Endpoint)' -Bucket 'no-such-bucket-r2cfg' } catch { 'ID=' + `$_.FullyQualifiedErrorId; exit 3 }"
+        $r = Invoke-CleanPwsh -Environment @{ HOME = $h } -WorkingDirectory $h -Command "try { Initialize-R2Sync -AccessKeyId k -SecretAccessKey (ConvertTo-SecureString 's' -AsPlainText -Force) -Endpoint '$($script:Endpoint)' -Bucket 'no-such-bucket-r2cfg' } catch { 'ID=' + `$_.FullyQualifiedErrorId; exit 3 }"
         $r.ExitCode | Should -Be 3
         $r.Out | Should -Match 'ID=R2Sync.ValidationFailed'
         Test-Path (Join-Path $h '.aws/credentials') | Should -BeFalse
@@ -217,11 +185,11 @@ Describe 'Initialize-R2Sync -FromRclone' {
         $b = New-TestBucket 'rcl'
         New-Item -ItemType Directory -Path (Join-Path $h '.config/rclone') -Force | Out-Null
         Set-Content (Join-Path $h '.config/rclone/rclone.conf') "[other]`ntype = local`n`n[r2]`ntype = s3`nprovider = Cloudflare`naccess_key_id = rclone-key`nsecret_access_key = rclone-secret`nendpoint = $($script:Endpoint)`nacl = private`n"
-        $i = Invoke-CleanPwsh -Environment @{ HOME = $h } -Command "Initialize-R2Sync -FromRclone 'r2:$b' | ConvertTo-Json -Compress"
+        $i = Invoke-CleanPwsh -Environment @{ HOME = $h } -WorkingDirectory $h -Command "Initialize-R2Sync -FromRclone 'r2:$b' | ConvertTo-Json -Compress"
         $i.ExitCode | Should -Be 0 -Because $i.Err
         ($i.Out | ConvertFrom-Json).AccessKeyId | Should -Be 'rclone-key'
         $dest = Join-Path $TestDrive 'from-rclone'
-        $r = Invoke-CleanPwsh -Environment @{ HOME = $h } -Command "Push-R2Experiment -Path '$($script:tree)' | ConvertTo-Json -Compress; Receive-R2Experiment -Path '$dest' | ConvertTo-Json -Compress"
+        $r = Invoke-CleanPwsh -Environment @{ HOME = $h } -WorkingDirectory $h -Command "Push-R2Experiment -Path '$($script:tree)' | ConvertTo-Json -Compress; Receive-R2Experiment -Path '$dest' | ConvertTo-Json -Compress"
         $lines = @($r.Out -split "`n" | Where-Object { $_ -match '^\{' })
         ($lines[0] | ConvertFrom-Json).Uploaded | Should -Be $script:synced.Count -Because $r.Err
         ($lines[1] | ConvertFrom-Json).Downloaded | Should -Be $script:synced.Count
@@ -231,7 +199,7 @@ Describe 'Initialize-R2Sync -FromRclone' {
         $h = New-CleanHome
         $conf = Join-Path $h 'rclone.conf'
         Set-Content $conf "# Encrypted rclone configuration File`n`nRCLONE_ENCRYPT_V0:`nq0bVbmxm3I2w1Jt0rcKnbJ8yY9M=`n"
-        $r = Invoke-CleanPwsh -Environment @{ HOME = $h; RCLONE_CONFIG = $conf } -Command "try { Initialize-R2Sync -FromRclone r2 -Bucket 'abc' } catch { 'ID=' + `$_.FullyQualifiedErrorId; `$_.Exception.Message; exit 3 }"
+        $r = Invoke-CleanPwsh -Environment @{ HOME = $h; RCLONE_CONFIG = $conf } -WorkingDirectory $h -Command "try { Initialize-R2Sync -FromRclone r2 -Bucket 'abc' } catch { 'ID=' + `$_.FullyQualifiedErrorId; `$_.Exception.Message; exit 3 }"
         $r.ExitCode | Should -Be 3
         $r.Out | Should -Match 'ID=R2Sync.RcloneImportFailed'
         $r.Out | Should -Match 'encrypted'
