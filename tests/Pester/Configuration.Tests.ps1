@@ -166,6 +166,16 @@ Describe 'Initialize-R2Sync with parameters, then a saved profile' {
         ($s | Where-Object Name -EQ 'secret access key').Value | Should -Be '********'
         $r.Out | Should -Not -Match 'saved-secret'
     }
+    It 'replaces the profile with -Force, keeping the file private' {
+        $cmd = "Initialize-R2Sync -Force -AccessKeyId forced-key -SecretAccessKey (ConvertTo-SecureString 'forced-secret' -AsPlainText -Force) | ConvertTo-Json -Compress"
+        $r = Invoke-CleanPwsh -Environment @{ HOME = $script:home2 } -WorkingDirectory $script:home2 -Command $cmd
+        $r.ExitCode | Should -Be 0 -Because $r.Err
+        ($r.Out | ConvertFrom-Json).ProfileStatus | Should -Be 'Replaced'
+        $text = Get-Content $script:cred -Raw
+        $text | Should -Match 'aws_access_key_id = forced-key'
+        $text | Should -Not -Match 'saved-key'
+        [int](Get-Item $script:cred).UnixFileMode | Should -Be ([Convert]::ToInt32('600', 8))
+    }
 }
 
 Describe 'Initialize-R2Sync validates before saving' {
