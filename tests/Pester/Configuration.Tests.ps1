@@ -35,6 +35,11 @@ BeforeAll {
 
     # One small tree, pushed once into a bucket by the test process (with -Credential, not via settings files).
     $script:tree = New-TestTree -Files 60 -Seed 11
+    foreach ($rel in 'exp-small/run1/metrics.json', 'exp-small/notes.md') {
+        $p = Join-Path $script:tree $rel
+        New-Item -ItemType Directory -Path (Split-Path $p) -Force | Out-Null
+        Set-Content -Path $p -Value "content of $rel"
+    }
     $script:local = Get-TreeFiles $script:tree
     $script:synced = @($script:local.Keys | Where-Object { -not (Test-IsExcludedPath $_) })
     $script:bucket = New-TestBucket 'cfg'
@@ -77,6 +82,23 @@ Describe 'Railway container start' {
         $script:start2.ExitCode | Should -Be 0 -Because $script:start2.Err
         $script:start2.Out | Should -Match ' 0 downloaded'
         $script:start2.Out | Should -Match "$($script:synced.Count) skipped"
+    }
+
+    It 'pulls only the experiments named in R2SYNC_EXPERIMENTS (a small service)' {
+        $tops = @($script:synced | ForEach-Object { $_.Split('/')[0] } | Sort-Object -Unique)
+        $tops.Count | Should -BeGreaterThan 1 -Because 'the generated tree has several experiment folders'
+        $one = 'exp-small'
+        $small = Join-Path $TestDrive 'small-volume'
+        New-Item -ItemType Directory -Path $small | Out-Null
+        $envs = $script:railEnv.Clone()
+        $envs.RAILWAY_VOLUME_MOUNT_PATH = $small
+        $envs.R2SYNC_EXPERIMENTS = $one
+        $r = Invoke-CleanPwsh -Environment $envs -WorkingDirectory $TestDrive -ArgumentList '-File', $script:StartScript
+        $r.ExitCode | Should -Be 0 -Because $r.Err
+        $pulled = @((Get-TreeFiles (Join-Path $small 'experiments')).Keys)
+        $expected = @($script:synced | Where-Object { $_.StartsWith("$one/") })
+        $pulled.Count | Should -Be $expected.Count
+        $pulled | Where-Object { -not $_.StartsWith("$one/") } | Should -BeNullOrEmpty
     }
 
     It 'writes nothing into HOME but PowerShell''s own caches, and never prints the secret' {
