@@ -163,8 +163,15 @@ public static class SettingsResolver
             return keys;
         }
         var where = $"profile [{profileName}] in {credPath}";
-        var key = Pick(KeySpec, input.AccessKeyId, () => Keys() is { } k ? (k.AccessKeyId, where) : null);
-        var secret = Pick(SecretSpec, input.SecretAccessKey?.Reveal(), () => Keys() is { } k ? (k.SecretAccessKey.Reveal(), where) : null);
+        // The profile supplies the keys only as a pair: an access key id from one place is never signed with a
+        // secret from another.
+        var key = Pick(KeySpec, input.AccessKeyId);
+        var secret = Pick(SecretSpec, input.SecretAccessKey?.Reveal());
+        if (key.Value is null && secret.Value is null && Keys() is { } pair)
+        {
+            key = Replace(sources, key, key with { Value = pair.AccessKeyId, Source = where });
+            secret = Replace(sources, secret, secret with { Value = pair.SecretAccessKey.Reveal(), Source = where });
+        }
         var region = Pick(RegionSpec, input.Region);
         if (prefix.Value is null) prefix = Replace(sources, prefix, prefix with { Value = DefaultPrefix, Source = "default" });
         if (region.Value is null) region = Replace(sources, region, region with { Value = "auto", Source = "default" });

@@ -67,6 +67,18 @@ public class ConfigurationLayersTests
     }
 
     [Fact]
+    public void Resolve_KeyIdWithoutSecret_DoesNotBorrowTheProfileSecret()
+    {
+        using var home = new TempDir();
+        SaveUser(home, "http://saved:1", "saved-bucket");
+
+        var e = Assert.Throws<MissingSettingException>(() =>
+            SettingsResolver.Resolve(new SettingsInput(), Env(("HOME", home.Path), ("R2_ACCESS_KEY_ID", "env-key")), null));
+
+        Assert.Equal("R2_SECRET_ACCESS_KEY", e.Variable);
+    }
+
+    [Fact]
     public void Resolve_ProfileName_PicksAnotherProfile()
     {
         using var home = new TempDir();
