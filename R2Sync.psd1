@@ -17,6 +17,8 @@
         'Get-R2SyncPlan'
         'Test-R2Connection'
         'Get-R2SyncStatus'
+        'Initialize-R2Sync'
+        'Get-R2SyncConfiguration'
     )
     AliasesToExport      = @('Pull-R2Experiment')
     FunctionsToExport    = @()
