@@ -23,6 +23,8 @@ public sealed class HashCache : IHashProvider
     private readonly string _root;
     private int _read, _hits;
     private bool _dirty;
+    private volatile bool _loaded;
+    private readonly object _loadLock = new();
 
     private sealed record Entry(long Size, long MtimeTicks, long Inode, string Md5);
 
@@ -38,8 +40,13 @@ public sealed class HashCache : IHashProvider
     public int FilesRead => _read;
     /// <summary>Hashes answered from the cache without reading the file.</summary>
     public int Hits => _hits;
-    /// <summary>Why the cache file was not used as it stood (missing, corrupt, other version), or null.</summary>
-    public string? RebuildReason { get; private set; }
+    /// <summary>Why the cache file was not used as it stood (missing, corrupt, other version), or null. Reading it loads the cache.</summary>
+    public string? RebuildReason
+    {
+        get { EnsureLoaded(); return _rebuildReason; }
+        private set => _rebuildReason = value;
+    }
+    private string? _rebuildReason;
 
     /// <summary>
     /// The cache folder: R2SYNC_CACHE_DIR when set; otherwise $XDG_CACHE_HOME/r2sync or ~/.cache/r2sync on Linux,
@@ -75,9 +82,19 @@ public sealed class HashCache : IHashProvider
         var cmp = OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
         bool inside = (dir + Path.DirectorySeparatorChar).StartsWith(root + Path.DirectorySeparatorChar, cmp);
         var cache = new HashCache(root, inside ? null : file);
-        if (inside) cache.RebuildReason = $"the cache folder '{dir}' is inside the synced folder; hashes are not kept";
-        else cache.Load();
-        return cache;
+        if (inside) { cache.RebuildReason = $"the cache folder '{dir}' is inside the synced folder; hashes are not kept"; cache._loaded = true; }
+        return cache; // the file is read on first use: modes that never hash never pay for it
+    }
+
+    private void EnsureLoaded()
+    {
+        if (_loaded) return;
+        lock (_loadLock)
+        {
+            if (_loaded) return;
+            Load();
+            _loaded = true;
+        }
     }
 
     private static string Normalize(string p) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(p));
@@ -118,6 +135,7 @@ public sealed class HashCache : IHashProvider
 
     public async ValueTask<string> GetMd5Async(LocalFile file, CancellationToken ct)
     {
+        EnsureLoaded();
         _seen.TryAdd(file.RelativePath, 0);
         if (_entries.TryGetValue(file.RelativePath, out var e) && Matches(e, file))
         {
@@ -133,6 +151,7 @@ public sealed class HashCache : IHashProvider
     /// <summary>Records a hash learned otherwise (e.g. computed while downloading the file).</summary>
     public void Remember(LocalFile file, string md5Hex)
     {
+        EnsureLoaded();
         _seen.TryAdd(file.RelativePath, 0);
         // A file written within the last two seconds may change again without its mtime moving (coarse clocks):
         // such a hash is used for this run but not kept.
@@ -147,7 +166,7 @@ public sealed class HashCache : IHashProvider
     /// <summary>Writes the cache (atomically: a temporary file renamed over the old one). Entries of files that no longer exist are dropped.</summary>
     public void Flush()
     {
-        if (FilePath is null || !_dirty) return;
+        if (FilePath is null || !_loaded || !_dirty) return;
         var dir = Path.GetDirectoryName(FilePath)!;
         Directory.CreateDirectory(dir);
         var tmp = FilePath + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";

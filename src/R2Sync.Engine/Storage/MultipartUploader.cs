@@ -16,6 +16,8 @@ internal static class MultipartUploader
 {
     public const int MaxParts = 10_000;
     public const long MinPartSize = 5L * 1024 * 1024;
+    /// <summary>Parts of one upload in flight at once (bounds memory: one part buffer per lane).</summary>
+    public const int MaxLanesPerUpload = 4;
 
     /// <summary>The part size for a file: the requested size, grown (in whole MiB) so the file fits in 10,000 parts.</summary>
     public static long PartSizeFor(long fileSize, long requested)
@@ -100,7 +102,7 @@ internal static class MultipartUploader
 
             // The caller's slot carries one lane; more lanes only on slots that are free right now.
             var lanes = new List<Task> { Task.Run(Lane, CancellationToken.None) };
-            while (u.Budget is { } budget && borrowed < parts - 1 && budget.TryAcquire())
+            while (u.Budget is { } budget && borrowed < Math.Min(parts, MaxLanesPerUpload) - 1 && budget.TryAcquire())
             {
                 borrowed++;
                 lanes.Add(Task.Run(Lane, CancellationToken.None));

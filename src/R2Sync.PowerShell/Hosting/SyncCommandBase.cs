@@ -153,7 +153,7 @@ public abstract class SyncCommandBase : R2SyncCmdletBase
     protected R2Sync.Engine.Hashing.IHashProvider OpenHashes(SyncOptions options)
     {
         var cache = R2Sync.Engine.Hashing.HashCache.Open(options.LocalRoot);
-        WriteVerbose($"Hash cache: {cache.FilePath ?? "(memory only)"}{(cache.RebuildReason is { } why ? $" (rebuilt: {why})" : "")}");
+        WriteVerbose($"Hash cache: {cache.FilePath ?? "(memory only: the cache folder is inside the synced folder)"}");
         return cache;
     }
 
