@@ -104,6 +104,15 @@ Describe 'Checksum mode with the hash cache' {
         $items[0].LocalPath | Should -Be $victim.FullName
     }
 
+    It 'remembers the MD5s of pulled files: a Checksum pull right after a pull reads no file' {
+        $dest = Join-Path $TestDrive 'pulled-hc'
+        $first = Receive-R2Experiment -Path $dest
+        $first.Downloaded | Should -Be $script:synced
+        $again = Receive-R2Experiment -Path $dest -Checksum
+        $again.Downloaded + $again.Deleted + $again.Failed | Should -Be 0
+        $again.FilesRead | Should -Be 0
+    }
+
     It 'keeps the cache in R2SYNC_CACHE_DIR, not inside the synced folder' {
         @(Get-ChildItem $env:R2SYNC_CACHE_DIR -Filter 'hashes-*.tsv').Count | Should -BeGreaterThan 0
         @(Get-ChildItem (Split-Path $script:tree -Parent) -Recurse -Force -Filter 'hashes-*').Count | Should -Be 0
