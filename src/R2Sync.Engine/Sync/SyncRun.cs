@@ -12,7 +12,7 @@ namespace R2Sync.Engine.Sync;
 /// transfers on a bounded pool of workers, then deletions, only when no transfer failed and the host agrees.
 /// Worker threads never talk to the host directly: everything goes through <see cref="Events"/>.
 /// </summary>
-public sealed class SyncRun : IDisposable
+public sealed partial class SyncRun : IDisposable
 {
     private readonly IObjectStore _store;
     private readonly SyncOptions _o;
@@ -214,6 +214,7 @@ public sealed class SyncRun : IDisposable
                 $"The object key '{rej.Key}' was not downloaded: {rej.Reason}.", _store.Describe(rej.Key), null));
         }
 
+        if (!push) GuardKeyCollisions(result);
         foreach (var item in result.Items) Emit(new ItemPlanned(item));
         int bySize = await CompareByHashAsync(result.NeedsHash, planOptions, ct).ConfigureAwait(false);
         Interlocked.Add(ref _skipped, result.InSync + (result.NeedsHash.Count));
