@@ -156,3 +156,37 @@ Describe 'Awkward local names round-trip' {
         @(Get-R2SyncPlan -Path $script:dest -Direction Pull -Mode Checksum) | Should -BeNullOrEmpty
     }
 }
+
+Describe 'A full disk on pull' {
+    It 'Pull_OntoAFullDisk_FailsThatItemOnlyAndLeavesNoPartialFile' {
+        $mnt = Join-Path $TestDrive 'small-disk'
+        New-Item -ItemType Directory -Path $mnt -Force | Out-Null
+        & mount -t tmpfs -o size=1m tmpfs $mnt 2>$null
+        if ($LASTEXITCODE -ne 0) { Set-ItResult -Skipped -Because 'mounting a 1 MB tmpfs needs root'; return }
+        try {
+            $bucket = New-TestBucket 'diskfull'
+            Set-TestCredential -Bucket $bucket
+            $small = @{}
+            foreach ($i in 1..10) {
+                $small["experiments/m/small-$i.txt"] = ("$i" * 1000)
+                Write-Key $bucket "experiments/m/small-$i.txt" $small["experiments/m/small-$i.txt"]
+            }
+            $big = Join-Path $TestDrive 'big.bin'
+            $bytes = [byte[]]::new(3MB); [Random]::new(5).NextBytes($bytes); [IO.File]::WriteAllBytes($big, $bytes)
+            Write-BucketObject -Bucket $bucket -Key 'experiments/m/z-big.bin' -File $big
+            $dest = Join-Path $mnt 'experiments'
+            $errs = @()
+            $r = Receive-R2Experiment -Path $dest -Transfers 1 -ErrorVariable +errs -ErrorAction SilentlyContinue
+            $r.Failed | Should -Be 1
+            $r.Downloaded | Should -Be 10
+            $e = @($errs | Where-Object { $_.FullyQualifiedErrorId -like 'R2Sync.DownloadFailed*' })
+            $e.Count | Should -Be 1
+            $e[0].Exception.Message | Should -Match 'z-big\.bin'
+            $e[0].CategoryInfo.Category | Should -Be 'WriteError'
+            Test-Path -LiteralPath (Join-Path $dest 'm/z-big.bin') | Should -BeFalse
+            @(Get-ChildItem $dest -Recurse -File -Force -Filter '.r2sync.*.tmp') | Should -BeNullOrEmpty
+            foreach ($k in $small.Keys) { [IO.File]::ReadAllText((Join-Path $dest $k.Substring('experiments/'.Length))) | Should -Be $small[$k] }
+        }
+        finally { & umount $mnt 2>$null }
+    }
+}

@@ -28,7 +28,7 @@ public class ConcurrentWriterTests
                 case ItemPlanned p: await beforeSubmit(p.Item); run.Submit(p.Item); break;
                 case PlanCompleted: run.EndSubmissions(); break;
                 case DeletesPending: run.DecideDeletes(true); break;
-                case ItemFailed f: failures.Add(f); break;
+                case ItemFailed failed: failures.Add(failed); break;
                 case RunCompleted rc: summary = rc.Summary; break;
             }
         }
