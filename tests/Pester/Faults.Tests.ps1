@@ -118,7 +118,7 @@ Describe 'A pull killed outright' {
             $psi.Environment['R2_ENDPOINT'] = $proxy.Endpoint
             $child = [System.Diagnostics.Process]::Start($psi)
             # Wait until downloads have started landing, then kill -9 the whole process.
-            while (-not $child.HasExited -and @(Get-ChildItem $dest -Recurse -File -Force | Where-Object Name -NotLike '.r2sync.*').Count -lt 10) {
+            while (-not $child.HasExited -and @(Get-ChildItem $dest -Recurse -File -Force -ErrorAction SilentlyContinue | Where-Object Name -NotLike '.r2sync.*').Count -lt 10) {
                 Start-Sleep -Milliseconds 50
             }
             $child.HasExited | Should -BeFalse -Because 'the kill must land mid-run'
