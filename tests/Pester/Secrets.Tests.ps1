@@ -1,6 +1,6 @@
 #Requires -Version 7.4
-# Wrong credentials and the secret: a second moto with authentication on (INITIAL_NO_AUTH_ACTION_COUNT=3: the
-# first three calls create an IAM user, its access key and an allow-all policy; every later call is checked).
+# Wrong credentials and the secret: a second moto with authentication on (INITIAL_NO_AUTH_ACTION_COUNT=3, reset
+# through /moto-api/reset-auth after the readiness probe: the next three calls create an IAM user, its access key and an allow-all policy; every later call is checked).
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
@@ -8,8 +8,10 @@ BeforeAll {
 
     $script:authMoto = Start-Moto -Environment @{ INITIAL_NO_AUTH_ACTION_COUNT = '3' }
     $py = @'
-import boto3, json, sys
+import boto3, json, sys, urllib.request
 ep = sys.argv[1]
+# Start counting now: Start-Moto's readiness probe was already a call. Three unauthenticated calls, then auth.
+urllib.request.urlopen(urllib.request.Request(ep + "/moto-api/reset-auth", data=b"3", method="POST")).read()
 iam = boto3.client("iam", endpoint_url=ep, region_name="us-east-1", aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap")
 iam.create_user(UserName="r2sync")
 k = iam.create_access_key(UserName="r2sync")["AccessKey"]
