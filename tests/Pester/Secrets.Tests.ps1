@@ -11,7 +11,7 @@ BeforeAll {
 import boto3, json, sys, urllib.request
 ep = sys.argv[1]
 # Start counting now: Start-Moto's readiness probe was already a call. Three unauthenticated calls, then auth.
-urllib.request.urlopen(urllib.request.Request(ep + "/moto-api/reset-auth", data=b"3", method="POST")).read()
+urllib.request.urlopen(urllib.request.Request(ep + "/moto-api/reset-auth", data=b"3", method="POST", headers={"Content-Type": "text/plain"})).read()
 iam = boto3.client("iam", endpoint_url=ep, region_name="us-east-1", aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap")
 iam.create_user(UserName="r2sync")
 k = iam.create_access_key(UserName="r2sync")["AccessKey"]
@@ -33,6 +33,9 @@ print(json.dumps({"id": k["AccessKeyId"], "secret": k["SecretAccessKey"]}))
         $env:R2_BUCKET_NAME = 'auth-bucket'
         $env:R2_ACCESS_KEY_ID = $script:keyId
         $env:R2_SECRET_ACCESS_KEY = $Secret
+        # An empty prefix ('/' normalizes to ''): moto 5.2.1 recomputes SigV4 wrongly for a list whose query holds an
+        # encoded '/' (prefix=experiments%2F) and refuses even the right key (boto3 too). Keys may hold '/'.
+        $env:R2_PREFIX = '/'
     }
 
     function Get-EverythingAsText {
@@ -107,6 +110,7 @@ Describe 'The secret never appears' {
         foreach ($run in $runs) {
             $out = Get-EverythingAsText $run
             $out.Items.Count | Should -BeGreaterThan 0 -Because "$run writes something"
+            @($out.Items | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }) | Should -BeNullOrEmpty -Because "$run works with the right key"
             $out.Text.Contains($script:secret) | Should -BeFalse -Because "$run must not print the secret"
         }
     }
@@ -119,7 +123,8 @@ Describe 'The secret never appears' {
                 { Test-R2Connection -Verbose -Debug }
             )) {
             $out = Get-EverythingAsText $run
-            @($out.Items | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).Count | Should -BeGreaterThan 0 -Because "$run fails"
+            @($out.Items | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] -or ($_.PSObject.Properties['Status'] -and $_.Status -eq 'AccessDenied') }).Count |
+                Should -BeGreaterThan 0 -Because "$run is refused"
             $out.Text.Contains($script:wrongSecret) | Should -BeFalse -Because "$run must not print the secret"
         }
     }
