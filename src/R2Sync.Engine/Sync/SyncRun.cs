@@ -383,6 +383,7 @@ public sealed partial class SyncRun : IDisposable
         StoreException { Kind: StoreErrorKind.Corrupt } => (ErrorIds.CorruptDownload, FailureKind.InvalidData),
         StoreException { Kind: StoreErrorKind.AccessDenied } => (ErrorIds.AccessDenied, FailureKind.PermissionDenied),
         StoreException { Kind: StoreErrorKind.Unreachable or StoreErrorKind.Transient } => (item.Action == SyncAction.Upload ? ErrorIds.UploadFailed : ErrorIds.DownloadFailed, FailureKind.ConnectionError),
+        StoreException { Kind: StoreErrorKind.Other, InnerException: IOException and not System.Net.Http.HttpIOException } => (item.Action == SyncAction.Upload ? ErrorIds.UploadFailed : ErrorIds.DownloadFailed, item.Action == SyncAction.Upload ? FailureKind.ReadError : FailureKind.WriteError),
         FileChangedException => (ErrorIds.FileChanged, FailureKind.InvalidData),
         UnauthorizedAccessException => (item.Action == SyncAction.Upload ? ErrorIds.UploadFailed : ErrorIds.DownloadFailed, FailureKind.PermissionDenied),
         IOException => (item.Action == SyncAction.Upload ? ErrorIds.UploadFailed : ErrorIds.DownloadFailed, item.Action == SyncAction.Upload ? FailureKind.ReadError : FailureKind.WriteError),
