@@ -33,7 +33,8 @@ public static class Planner
         Func<string, bool>? isExcluded = null)
     {
         var index = new Dictionary<string, LocalFile>(StringComparer.Ordinal);
-        foreach (var f in local) index[f.RelativePath] = f;
+        foreach (var f in local)
+            if (isExcluded is null || !isExcluded(f.RelativePath)) index[f.RelativePath] = f; // excluded: never uploaded or deleted
         var result = new PlanResult { LocalCount = index.Count };
         foreach (var r in remote)
             PlanRemote(r, index, options, isExcluded, result);

@@ -33,90 +33,102 @@ public sealed class LocalScanner
         {
             ct.ThrowIfCancellationRequested();
             var (dir, rel, chain) = stack.Pop();
-            FileSystemInfo[] entries;
+            List<Entry> entries;
             try
             {
-                entries = dir.GetFileSystemInfos();
+                entries = ReadEntries(dir.FullName);
             }
             catch (Exception e) when (e is UnauthorizedAccessException or IOException)
             {
                 Problems.Add(new ScanProblem(dir.FullName, e.Message, "UnreadableFolder"));
                 continue;
             }
-            Array.Sort(entries, (a, b) => string.CompareOrdinal(b.Name, a.Name)); // stack: pop in ordinal order
+            entries.Sort((a, b) => string.CompareOrdinal(b.Name, a.Name)); // a stack: pop in ordinal order
             var files = new List<LocalFile>();
             foreach (var e in entries)
             {
                 var childRel = rel + e.Name;
-                if (e is DirectoryInfo d)
+                var fullPath = Path.Combine(dir.FullName, e.Name);
+                bool isDir = e.IsDirectory;
+                long size = e.Length;
+                DateTime mtime = e.LastWriteUtc;
+                if (e.IsLink)
                 {
-                    var chainNext = chain;
-                    if (d.LinkTarget is not null)
+                    // Follow the link (rclone --copy-links): what matters is the target's kind, size and time.
+                    FileSystemInfo? target;
+                    try { target = new FileInfo(fullPath).ResolveLinkTarget(returnFinalTarget: true); }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                    {
+                        Problems.Add(new ScanProblem(fullPath, "broken symbolic link: " + ex.Message, "BrokenLink"));
+                        continue;
+                    }
+                    if (target is null || !target.Exists)
+                    {
+                        if (target is not null && Directory.Exists(target.FullName)) target = new DirectoryInfo(target.FullName);
+                        else { Problems.Add(new ScanProblem(fullPath, "broken symbolic link", "BrokenLink")); continue; }
+                    }
+                    if (target is DirectoryInfo || Directory.Exists(target.FullName))
                     {
                         string real;
-                        try { real = RealPath(d); }
+                        try { real = NativePaths.RealPath(fullPath); }
                         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                         {
-                            Problems.Add(new ScanProblem(d.FullName, "broken symbolic link: " + ex.Message, "BrokenLink"));
+                            Problems.Add(new ScanProblem(fullPath, "broken symbolic link: " + ex.Message, "BrokenLink"));
                             continue;
                         }
                         if (Array.IndexOf(chain, real) >= 0)
                         {
-                            Problems.Add(new ScanProblem(d.FullName, $"symbolic link loop: '{childRel}' points back to '{real}'; not followed", "LinkLoop"));
+                            Problems.Add(new ScanProblem(fullPath, $"symbolic link loop: '{childRel}' points back to '{real}'; not followed", "LinkLoop"));
                             continue;
                         }
-                        if (!Directory.Exists(real))
-                        {
-                            Problems.Add(new ScanProblem(d.FullName, "broken symbolic link", "BrokenLink"));
-                            continue;
-                        }
-                        chainNext = Append(chain, real);
-                    }
-                    else
-                    {
-                        // Not a link: its real path is its parent's real path plus its name.
-                        chainNext = Append(chain, Path.Combine(chain[^1], d.Name));
-                    }
-                    stack.Push((d, childRel + "/", chainNext));
-                }
-                else if (e is FileInfo f)
-                {
-                    if (PathFilter.IsTempFile(childRel))
-                    {
-                        if (RemoveStaleTempFiles)
-                        {
-                            try { f.Delete(); StaleTempFilesRemoved++; } catch (IOException) { } catch (UnauthorizedAccessException) { }
-                        }
+                        stack.Push((new DirectoryInfo(fullPath), childRel + "/", Append(chain, real)));
                         continue;
                     }
-                    if (_filter.IsExcluded(childRel)) { ExcludedCount++; continue; }
-                    long size; DateTime mtime;
-                    if (f.LinkTarget is not null)
-                    {
-                        FileSystemInfo? target;
-                        try { target = f.ResolveLinkTarget(returnFinalTarget: true); }
-                        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                        {
-                            Problems.Add(new ScanProblem(f.FullName, "broken symbolic link: " + ex.Message, "BrokenLink"));
-                            continue;
-                        }
-                        if (target is not FileInfo tf || !tf.Exists)
-                        {
-                            if (target is DirectoryInfo) { stack.Push((new DirectoryInfo(f.FullName), childRel + "/", chain)); continue; }
-                            Problems.Add(new ScanProblem(f.FullName, "broken symbolic link", "BrokenLink"));
-                            continue;
-                        }
-                        size = tf.Length; mtime = tf.LastWriteTimeUtc;
-                    }
-                    else
-                    {
-                        size = f.Length; mtime = f.LastWriteTimeUtc;
-                    }
-                    files.Add(new LocalFile(childRel, f.FullName, size, mtime) { Inode = FileIds.TryGetInode(f.FullName) });
+                    var tf = (FileInfo)target;
+                    isDir = false;
+                    size = tf.Length;
+                    mtime = tf.LastWriteTimeUtc;
                 }
+                if (isDir)
+                {
+                    // Not a link: its real path is its parent's real path plus its name.
+                    stack.Push((new DirectoryInfo(fullPath), childRel + "/", Append(chain, Path.Combine(chain[^1], e.Name))));
+                    continue;
+                }
+                if (PathFilter.IsTempFile(childRel))
+                {
+                    if (RemoveStaleTempFiles)
+                    {
+                        try { File.Delete(fullPath); StaleTempFilesRemoved++; } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                    }
+                    continue;
+                }
+                if (_filter.IsExcluded(childRel)) { ExcludedCount++; continue; }
+                files.Add(new LocalFile(childRel, fullPath, size, mtime));
             }
             foreach (var lf in files) yield return lf;
         }
+    }
+
+    private readonly record struct Entry(string Name, bool IsDirectory, bool IsLink, long Length, DateTime LastWriteUtc);
+
+    private static readonly EnumerationOptions OneLevel = new()
+    {
+        RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false, ReturnSpecialDirectories = false,
+    };
+
+    /// <summary>One folder's entries from a single directory read (no extra stat or readlink per entry).</summary>
+    private static List<Entry> ReadEntries(string dir)
+    {
+        var e = new System.IO.Enumeration.FileSystemEnumerable<Entry>(dir,
+            (ref System.IO.Enumeration.FileSystemEntry x) => new Entry(
+                x.FileName.ToString(),
+                x.IsDirectory,
+                (x.Attributes & FileAttributes.ReparsePoint) != 0,
+                x.IsDirectory ? 0 : x.Length,
+                x.LastWriteTimeUtc.UtcDateTime),
+            OneLevel);
+        return e.ToList();
     }
 
     private static string[] Append(string[] chain, string p)

@@ -1,11 +1,9 @@
-using Microsoft.Extensions.FileSystemGlobbing;
-
 namespace R2Sync.Engine.Scanning;
 
 /// <summary>
 /// Decides which relative paths are synced. A path is excluded when it matches an exclude glob and no include
 /// glob; include globs re-admit paths an exclude would drop (e.g. an include group such as '**/loras/**').
-/// Globs follow Microsoft.Extensions.FileSystemGlobbing: '**' spans folders, '*' stays within one.
+/// Globs follow Microsoft.Extensions.FileSystemGlobbing: '**' spans folders, '*' stays within one (see GlobSet).
 /// </summary>
 public sealed class PathFilter
 {
@@ -18,8 +16,8 @@ public sealed class PathFilter
     /// <summary>Temporary files of an interrupted pull; never synced.</summary>
     public const string TempFilePattern = "**/.r2sync.*.tmp";
 
-    private readonly Matcher _excluded;
-    private readonly Matcher? _included;
+    private readonly GlobSet _excluded;
+    private readonly GlobSet? _included;
 
     public PathFilter(IEnumerable<string>? extraExcludes = null, IEnumerable<string>? includes = null, bool useDefaults = true)
     {
@@ -30,14 +28,8 @@ public sealed class PathFilter
         Includes = (includes ?? Array.Empty<string>()).Where(p => !string.IsNullOrWhiteSpace(p)).Select(Normalize).ToArray();
         foreach (var p in Excludes.Concat(Includes)) ValidatePattern(p);
 
-        _excluded = new Matcher(StringComparison.Ordinal);
-        _excluded.AddIncludePatterns(Excludes);
-        _excluded.AddInclude(TempFilePattern);
-        if (Includes.Count > 0)
-        {
-            _included = new Matcher(StringComparison.Ordinal);
-            _included.AddIncludePatterns(Includes);
-        }
+        _excluded = new GlobSet(Excludes.Append(TempFilePattern));
+        if (Includes.Count > 0) _included = new GlobSet(Includes);
     }
 
     public IReadOnlyList<string> Excludes { get; }
@@ -46,9 +38,9 @@ public sealed class PathFilter
     /// <summary>True when the relative path ('/'-separated) is not synced.</summary>
     public bool IsExcluded(string relativePath)
     {
-        if (!_excluded.Match(relativePath).HasMatches) return false;
+        if (!_excluded.IsMatch(relativePath)) return false;
         if (IsTempFile(relativePath)) return true;
-        return _included is null || !_included.Match(relativePath).HasMatches;
+        return _included is null || !_included.IsMatch(relativePath);
     }
 
     public static bool IsTempFile(string relativePath)

@@ -51,13 +51,24 @@ public sealed class FolderObjectStore : IObjectStore
         if (!Directory.Exists(start)) yield break;
         var list = new List<RemoteObject>();
         var opts = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false, ReturnSpecialDirectories = false };
-        foreach (var f in new DirectoryInfo(start).EnumerateFiles("*", opts))
+        int rootLen = _bucketRoot.TrimEnd(Path.DirectorySeparatorChar).Length + 1;
+        // One directory read per folder, no FileInfo per file: the key is the path below the bucket folder.
+        var entries = new System.IO.Enumeration.FileSystemEnumerable<(string Key, long Size, DateTime Mtime)>(start,
+            (ref System.IO.Enumeration.FileSystemEntry e) =>
+            {
+                var full = e.ToFullPath();
+                var key = full.Substring(rootLen);
+                if (Path.DirectorySeparatorChar != '/') key = key.Replace(Path.DirectorySeparatorChar, '/');
+                return (key, e.Length, e.LastWriteTimeUtc.UtcDateTime);
+            }, opts)
+        {
+            ShouldIncludePredicate = (ref System.IO.Enumeration.FileSystemEntry e) => !e.IsDirectory,
+        };
+        foreach (var (key, size, mtime) in entries)
         {
             ct.ThrowIfCancellationRequested();
-            var rel = Path.GetRelativePath(_bucketRoot, f.FullName);
-            if (Path.DirectorySeparatorChar != '/') rel = rel.Replace(Path.DirectorySeparatorChar, '/');
-            if (!rel.StartsWith(prefix, StringComparison.Ordinal) || PathFilter.IsTempFile(rel)) continue;
-            list.Add(new RemoteObject(rel, f.Length, null, f.LastWriteTimeUtc));
+            if (!key.StartsWith(prefix, StringComparison.Ordinal) || PathFilter.IsTempFile(key)) continue;
+            list.Add(new RemoteObject(key, size, null, mtime));
         }
         list.Sort((a, b) => Utf8Order.Compare(a.Key, b.Key));
         foreach (var o in list) yield return o;

@@ -278,7 +278,10 @@ public sealed partial class SyncRun : IDisposable
     private PlanStats EmitSupplied(IReadOnlyList<PlanItem> plan)
     {
         foreach (var item in plan) Emit(new ItemPlanned(item));
-        _filesInScope = plan.Count;
+        // The destination's file count is unknown here (nothing was listed), and every item was chosen by the user:
+        // 0 turns off the "more than half of the destination" question (it was plan.Count, which refused any piped
+        // plan made mostly of deletes). -MaxDelete still applies.
+        _filesInScope = 0;
         return new PlanStats();
     }
 

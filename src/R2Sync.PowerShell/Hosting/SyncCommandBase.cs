@@ -233,6 +233,9 @@ public abstract class SyncCommandBase : R2SyncCmdletBase
         finally
         {
             run.Cancel();
+            // Ctrl+C (or a Write* that threw because the pipeline stopped): let in-flight transfers unwind, so their
+            // temporary files are gone before the cmdlet returns.
+            try { task.Wait(TimeSpan.FromSeconds(30)); } catch (AggregateException) { }
             progress.Complete();
             _ = completed;
         }

@@ -122,6 +122,42 @@ public class PlannerTests
         Assert.Empty(result.Items);
     }
 
+    [Theory]
+    [InlineData(SyncMode.Full)]
+    [InlineData(SyncMode.Checksum)]
+    public void Plan_ExcludedLocalFile_InDeletingPull_IsNeverDeleted(SyncMode mode)
+    {
+        var local = new[] { L("m/activations/big.pt", 5), L("m/kept.json", 3) };
+
+        var result = Planner.Plan(local, new[] { R("m/kept.json", 3) }, O(mode, SyncDirection.Pull), rel => rel.Contains("/activations/"));
+
+        Assert.Empty(result.Items);
+        Assert.Equal(1, result.LocalCount);
+    }
+
+    [Fact]
+    public void Plan_ExcludedLocalFile_OnPush_IsNotUploaded()
+    {
+        var result = Planner.Plan(new[] { L("m/activations/big.pt", 5) }, Array.Empty<RemoteObject>(), O(SyncMode.Copy, SyncDirection.Push),
+            rel => rel.Contains("/activations/"));
+
+        Assert.Empty(result.Items);
+    }
+
+    [Theory]
+    [InlineData(SyncDirection.Push)]
+    [InlineData(SyncDirection.Pull)]
+    public void Plan_KeyUnderASiblingPrefix_InFullMode_IsOutsideTheScope(SyncDirection dir)
+    {
+        // "experiments2/x" starts with "experiments" but not with the prefix "experiments/".
+        var outside = new RemoteObject("experiments2/x.json", 1, null, T0);
+
+        var result = Planner.Plan(Array.Empty<LocalFile>(), new[] { outside }, O(SyncMode.Full, dir));
+
+        Assert.Empty(result.Items);
+        Assert.Equal(0, result.RemoteCount);
+    }
+
     [Fact]
     public void Plan_KeyOutsidePrefix_IsIgnored()
     {

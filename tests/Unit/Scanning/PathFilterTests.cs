@@ -1,5 +1,7 @@
 using R2Sync.Engine.Scanning;
 
+using Microsoft.Extensions.FileSystemGlobbing;
+
 namespace R2Sync.Tests.Scanning;
 
 public class PathFilterTests
@@ -68,5 +70,37 @@ public class PathFilterTests
     {
         var e = Assert.Throws<InvalidGlobException>(() => new PathFilter(new[] { glob }));
         Assert.Contains(glob.Trim(), e.Message);
+    }
+}
+
+/// <summary>GlobSet must agree with Microsoft.Extensions.FileSystemGlobbing, whose semantics it compiles.</summary>
+public class GlobSetTests
+{
+    public static TheoryData<string> Patterns() => new()
+    {
+        "**/activations/**", "**/val_activations/**", "**/inference/raw/**", "**/*.pyc", "**/__pycache__/**", "**/.DS_Store",
+        "*.json", "m/**", "m/*/x.json", "**/loras/**", "a/**/b/*.pt", "**/p0000*.json", "exp 1/**", "**/a+b (1)/**",
+    };
+
+    private static readonly string[] Paths =
+    {
+        "activations/x.pt", "m/activations/x.pt", "m/a/b/activations/c/d.pt", "m/activations_summary.json", "m/my_activations/x.pt",
+        "m/val_activations/x", "m/inference/raw/r/p.pt", "m/inference/raw_summary.json", "inference/raw/x", "m/raw/inference/x",
+        "x.pyc", "m/x.pyc", "m/x.pyc.json", "m/__pycache__/a", "__pycache__/a/b", ".DS_Store", "m/.DS_Store", "m/DS_Store",
+        "a.json", "m/a.json", "m/x.json", "m/y/x.json", "m/y/z/x.json", "m", "mm/x.json", "a/b/c.pt", "a/x/b/c.pt", "a/x/y/b/c.pt",
+        "a/b/c/d.pt", "m/loras/l.bin", "loras/l.bin", "m/inference/c/t/residual_stream/p00001.json", "p00001.json",
+        "exp 1/a.json", "exp 1", "q/a+b (1)/z", "q/a+b (1)",
+    };
+
+    [Theory]
+    [MemberData(nameof(Patterns))]
+    public void IsMatch_AgreesWithFileSystemGlobbing(string pattern)
+    {
+        var reference = new Microsoft.Extensions.FileSystemGlobbing.Matcher(StringComparison.Ordinal);
+        reference.AddInclude(pattern);
+        var ours = new GlobSet(new[] { pattern });
+
+        foreach (var p in Paths)
+            Assert.True(reference.Match(p).HasMatches == ours.IsMatch(p), $"'{pattern}' vs '{p}': FileSystemGlobbing says {reference.Match(p).HasMatches}");
     }
 }
