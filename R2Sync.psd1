@@ -16,6 +16,8 @@
         'Sync-R2Experiment'
         'Get-R2SyncPlan'
         'Test-R2Connection'
+        'Initialize-R2Sync'
+        'Get-R2SyncConfiguration'
     )
     AliasesToExport      = @('Pull-R2Experiment')
     FunctionsToExport    = @()

@@ -10,6 +10,8 @@
       Demo     the main job against a local endpoint: generate a tree, push, mutate, plan, push again
       Bench    run bench/Invoke-Bench.ps1 (extra arguments are passed on)
       Clean    remove build output
+      Package  build, then write out/package/R2Sync.<version>.nupkg (installable from a local repository folder)
+      Install  package, then install it for the current user with Install-PSResource
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
 #>
@@ -114,11 +116,27 @@ function Invoke-Clean {
     Write-Host 'clean'
 }
 
+function Invoke-Package {
+    Invoke-Build
+    Import-Module (Join-Path $Root 'tools/Package.psm1') -Force
+    $pkg = New-R2SyncPackage -ModuleDir $ModuleOut -Destination (Join-Path $Out 'package')
+    Write-Host "   package: $($pkg.FullName)"
+    $pkg
+}
+
+function Invoke-Install {
+    $pkg = Invoke-Package
+    $installed = Install-R2SyncPackage -PackageDir $pkg.DirectoryName
+    Write-Host "   installed R2Sync $($installed.Version) for the current user at $($installed.InstalledLocation)"
+}
+
 switch ($Task) {
     'Build' { Invoke-Build }
     'Test' { Invoke-Test }
     'Demo' { Invoke-Demo }
     'Bench' { Invoke-Bench }
     'Clean' { Invoke-Clean }
+    'Package' { $null = Invoke-Package }
+    'Install' { Invoke-Install }
     default { throw "Task $Task is not implemented yet." }
 }

@@ -15,6 +15,12 @@ if (-not (Test-Path $pester)) { throw "Pester $pesterVersion is not restored at 
 Import-Module $pester -RequiredVersion $pesterVersion -Force
 
 $env:R2SYNC_TEST_ENDPOINT = $Endpoint
+# Saved user settings and profiles must come from the tests, never from the real ~/.config or ~/.aws.
+$isolated = Join-Path ([IO.Path]::GetTempPath()) ('r2sync-pester-config-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+New-Item -ItemType Directory -Path $isolated -Force | Out-Null
+$env:XDG_CONFIG_HOME = Join-Path $isolated 'config'
+$env:AWS_SHARED_CREDENTIALS_FILE = Join-Path $isolated 'aws/credentials'
+$env:RCLONE_CONFIG = Join-Path $isolated 'rclone.conf'
 $env:R2SYNC_TEST_MODULE = (Resolve-Path $ModulePath).Path
 
 $config = New-PesterConfiguration

@@ -122,4 +122,36 @@ function Write-BucketObject {
     if ($LASTEXITCODE -ne 0) { throw "s3dump.py --put failed for $Bucket/$Key" }
 }
 
+function Invoke-CleanPwsh {
+    # Runs a command in `pwsh -NoProfile -NonInteractive` with ONLY the given variables (plus PATH), stdin closed,
+    # the module findable through PSModulePath (as an installed module is). Returns ExitCode, Out, Err.
+    param([string] $Command, [hashtable] $Environment = @{}, [string] $WorkingDirectory = [IO.Path]::GetTempPath(),
+        [string[]] $ArgumentList,
+    # PSModulePath of the child: by default the folder holding the module under test (as if installed).
+    [string] $PSModulePath = (Split-Path (Split-Path $env:R2SYNC_TEST_MODULE -Parent) -Parent))
+    $psi = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+    $psi.ArgumentList.Add([System.Reflection.Assembly]::GetEntryAssembly().Location)
+    foreach ($a in '-NoProfile', '-NonInteractive') { $psi.ArgumentList.Add($a) }
+    if ($ArgumentList) { foreach ($a in $ArgumentList) { $psi.ArgumentList.Add($a) } }
+    else { $psi.ArgumentList.Add('-Command'); $psi.ArgumentList.Add($Command) }
+    $psi.Environment.Clear()
+    $psi.Environment['PATH'] = $env:PATH
+    $psi.Environment['PSModulePath'] = $PSModulePath
+    $psi.Environment['NO_COLOR'] = '1'
+    $psi.Environment['DOTNET_CLI_TELEMETRY_OPTOUT'] = '1'
+    $psi.Environment['POWERSHELL_TELEMETRY_OPTOUT'] = '1'
+    foreach ($k in $Environment.Keys) { $psi.Environment[$k] = [string]$Environment[$k] }
+    $psi.WorkingDirectory = $WorkingDirectory
+    $psi.RedirectStandardInput = $true
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $p = [Diagnostics.Process]::Start($psi)
+    $p.StandardInput.Close()
+    $out = $p.StandardOutput.ReadToEndAsync()
+    $err = $p.StandardError.ReadToEndAsync()
+    if (-not $p.WaitForExit(300000)) { $p.Kill($true); throw "child pwsh hung: $Command" }
+    $p.WaitForExit()
+    [pscustomobject]@{ ExitCode = $p.ExitCode; Out = $out.Result; Err = $err.Result }
+}
+
 Export-ModuleMember -Function *

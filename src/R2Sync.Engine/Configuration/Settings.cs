@@ -11,7 +11,7 @@ public sealed class MissingSettingException : Exception
 {
     public MissingSettingException(string setting, string parameter, string variable, string? hint = null)
         : base($"No {setting} is set. Pass -{parameter}, or set the environment variable {variable} (or put it in a .env file)"
-               + (hint is null ? "." : $"; {hint}."))
+               + (hint is null ? "" : $"; {hint}") + ", or run Initialize-R2Sync once to save a profile.")
     {
         Setting = setting;
         Parameter = parameter;
@@ -46,6 +46,8 @@ public sealed class SettingsInput
     public string? AccessKeyId { get; set; }
     public Secret? SecretAccessKey { get; set; }
     public string? Region { get; set; }
+    /// <summary>The credentials-file profile (-ProfileName).</summary>
+    public string? ProfileName { get; set; }
 }
 
 /// <summary>The effective settings of a run, with where each came from.</summary>
@@ -58,6 +60,10 @@ public sealed class ResolvedSettings
     public Secret? SecretAccessKey { get; init; }
     public string Region { get; init; } = "auto";
     public IReadOnlyList<SettingValue> Sources { get; init; } = Array.Empty<SettingValue>();
+    /// <summary>The project file (r2sync.json) in effect, if any.</summary>
+    public ProjectFile? Project { get; init; }
+    /// <summary>The credentials-file profile that was consulted.</summary>
+    public string ProfileName { get; init; } = CredentialsFile.DefaultProfile;
 
     public Storage.StoreOptions ToStoreOptions(int maxConnections = 32, int retryCount = 5) => new()
     {
@@ -86,11 +92,28 @@ public static class SettingsResolver
     private static readonly Spec KeySpec = new("access key id", "Credential", new[] { "R2_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID" }, false);
     private static readonly Spec SecretSpec = new("secret access key", "Credential", new[] { "R2_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY" }, true);
     private static readonly Spec RegionSpec = new("region", "Region", new[] { "R2_REGION" }, false);
+    private static readonly Spec ProfileSpec = new("profile", "ProfileName", new[] { "R2_PROFILE" }, false);
 
-    /// <param name="input">Explicit parameters.</param>
-    /// <param name="environment">Environment variables (name → value).</param>
-    /// <param name="currentDirectory">Where to start looking for a .env file; null to skip .env.</param>
-    public static ResolvedSettings Resolve(SettingsInput input, IReadOnlyDictionary<string, string?> environment, string? currentDirectory)
+    /// <summary>Every setting and where it came from, without validation (Get-R2SyncConfiguration).</summary>
+    public sealed class Collected
+    {
+        public required SettingValue Endpoint { get; init; }
+        public required SettingValue Bucket { get; init; }
+        public required SettingValue Prefix { get; init; }
+        public required SettingValue AccessKeyId { get; init; }
+        public required SettingValue SecretAccessKey { get; init; }
+        public required SettingValue Region { get; init; }
+        public required SettingValue Profile { get; init; }
+        public ProjectFile? Project { get; init; }
+        public required List<SettingValue> All { get; init; }
+    }
+
+    /// <summary>
+    /// Collects every setting by precedence: parameter &gt; environment &gt; .env &gt; project file (r2sync.json) &gt;
+    /// saved user settings (config.json, and the profile's keys in the AWS credentials file). The home-based layers are
+    /// found through HOME, XDG_CONFIG_HOME and AWS_SHARED_CREDENTIALS_FILE in <paramref name="environment"/> only.
+    /// </summary>
+    public static Collected Collect(SettingsInput input, IReadOnlyDictionary<string, string?> environment, string? currentDirectory)
     {
         Dictionary<string, string>? dotenv = null;
         string? dotenvPath = currentDirectory is null ? null : DotEnv.Find(currentDirectory);
@@ -100,9 +123,13 @@ public static class SettingsResolver
             catch (IOException) { dotenv = null; }
             catch (UnauthorizedAccessException) { dotenv = null; }
         }
+        var projectPath = currentDirectory is null ? null : ProjectFile.Find(currentDirectory);
+        var project = projectPath is null ? null : ProjectFile.Load(projectPath);
+        var userPath = UserConfig.PathFor(environment);
+        var user = UserConfig.Load(userPath);
 
         var sources = new List<SettingValue>();
-        SettingValue Pick(Spec s, string? param)
+        SettingValue Pick(Spec s, string? param, Func<(string?, string)?>? saved = null)
         {
             if (!string.IsNullOrEmpty(param)) return Add(new SettingValue(s.Name, param, "parameter -" + s.Parameter, s.Secret));
             foreach (var v in s.Variables)
@@ -112,16 +139,66 @@ public static class SettingsResolver
                 foreach (var v in s.Variables)
                     if (dotenv.TryGetValue(v, out var dv) && !string.IsNullOrEmpty(dv))
                         return Add(new SettingValue(s.Name, dv, $".env {dotenvPath} ({v})", s.Secret));
+            if (saved?.Invoke() is ({ Length: > 0 } value, var where))
+                return Add(new SettingValue(s.Name, value, where, s.Secret));
             return Add(new SettingValue(s.Name, null, "not set", s.Secret));
         }
         SettingValue Add(SettingValue v) { sources.Add(v); return v; }
 
-        var endpoint = Pick(EndpointSpec, input.Endpoint);
-        var bucket = Pick(BucketSpec, input.Bucket);
-        var prefix = Pick(PrefixSpec, input.Prefix);
+        (string?, string)? Layered(string? fromProject, string? fromUser) =>
+            !string.IsNullOrEmpty(fromProject) ? (fromProject, $"project file {projectPath}")
+            : !string.IsNullOrEmpty(fromUser) ? (fromUser, $"user settings {userPath}") : null;
+
+        var endpoint = Pick(EndpointSpec, input.Endpoint, () => Layered(project?.Endpoint, user?.Endpoint));
+        var bucket = Pick(BucketSpec, input.Bucket, () => Layered(project?.Bucket, user?.Bucket));
+        var prefix = Pick(PrefixSpec, input.Prefix, () => Layered(project?.Prefix, user?.Prefix));
+        var profile = Pick(ProfileSpec, input.ProfileName, () => Layered(null, user?.Profile));
+        var profileName = profile.Value ?? CredentialsFile.DefaultProfile;
+        var credPath = CredentialsFile.PathFor(environment);
+        (string AccessKeyId, Secret SecretAccessKey)? keys = null;
+        bool keysRead = false;
+        (string AccessKeyId, Secret SecretAccessKey)? Keys()
+        {
+            if (!keysRead) { keys = CredentialsFile.Read(credPath, profileName); keysRead = true; }
+            return keys;
+        }
+        var where = $"profile [{profileName}] in {credPath}";
+        // The profile supplies the keys only as a pair: an access key id from one place is never signed with a
+        // secret from another.
         var key = Pick(KeySpec, input.AccessKeyId);
         var secret = Pick(SecretSpec, input.SecretAccessKey?.Reveal());
+        if (key.Value is null && secret.Value is null && Keys() is { } pair)
+        {
+            key = Replace(sources, key, key with { Value = pair.AccessKeyId, Source = where });
+            secret = Replace(sources, secret, secret with { Value = pair.SecretAccessKey.Reveal(), Source = where });
+        }
         var region = Pick(RegionSpec, input.Region);
+        if (prefix.Value is null) prefix = Replace(sources, prefix, prefix with { Value = DefaultPrefix, Source = "default" });
+        if (region.Value is null) region = Replace(sources, region, region with { Value = "auto", Source = "default" });
+        if (profile.Value is null) profile = Replace(sources, profile, profile with { Value = CredentialsFile.DefaultProfile, Source = "default" });
+        return new Collected
+        {
+            Endpoint = endpoint, Bucket = bucket, Prefix = prefix, AccessKeyId = key, SecretAccessKey = secret,
+            Region = region, Profile = profile, Project = project, All = sources,
+        };
+    }
+
+    private static SettingValue Replace(List<SettingValue> list, SettingValue old, SettingValue now)
+    {
+        list[list.IndexOf(old)] = now;
+        return now;
+    }
+
+    /// <param name="input">Explicit parameters.</param>
+    /// <param name="environment">Environment variables (name → value); HOME and friends locate the saved settings.</param>
+    /// <param name="currentDirectory">Where to start looking for .env and r2sync.json; null to skip both.</param>
+    public static ResolvedSettings Resolve(SettingsInput input, IReadOnlyDictionary<string, string?> environment, string? currentDirectory)
+    {
+        var c = Collect(input, environment, currentDirectory);
+        var endpoint = c.Endpoint;
+        var bucket = c.Bucket;
+        var key = c.AccessKeyId;
+        var secret = c.SecretAccessKey;
 
         if (endpoint.Value is null) throw new MissingSettingException("endpoint", "Endpoint", "R2_ENDPOINT");
         var ep = NormalizeEndpoint(endpoint.Value, endpoint.Source);
@@ -139,12 +216,13 @@ public static class SettingsResolver
         {
             Endpoint = ep,
             Bucket = bucket.Value,
-            Prefix = NormalizePrefix(prefix.Value ?? DefaultPrefix),
+            Prefix = NormalizePrefix(c.Prefix.Value ?? DefaultPrefix),
             AccessKeyId = key.Value,
             SecretAccessKey = secret.Value is null ? null : new Secret(secret.Value),
-            Region = region.Value ?? "auto",
-            Sources = sources.Select(s => s.Name == "prefix" && s.Value is null ? s with { Value = DefaultPrefix, Source = "default" }
-                                       : s.Name == "region" && s.Value is null ? s with { Value = "auto", Source = "default" } : s).ToList(),
+            Region = c.Region.Value ?? "auto",
+            Sources = c.All,
+            Project = c.Project,
+            ProfileName = c.Profile.Value ?? CredentialsFile.DefaultProfile,
         };
     }
 
@@ -177,7 +255,7 @@ public static class SettingsResolver
         return uri.GetLeftPart(UriPartial.Authority);
     }
 
-    private static void ValidateBucket(string bucket, string source, string endpoint)
+    public static void ValidateBucket(string bucket, string source, string endpoint)
     {
         bool folder = endpoint.StartsWith("file:", StringComparison.OrdinalIgnoreCase);
         bool ok = bucket.Length is >= 3 and <= 63 && bucket.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-' || c == '.')

@@ -62,6 +62,11 @@ public static class ErrorIds
     public const string DeleteRefused = "R2Sync.DeleteRefused";
     public const string TooManyDeletes = "R2Sync.TooManyDeletes";
     public const string InvalidPlanItem = "R2Sync.InvalidPlanItem";
+    public const string InvalidProjectFile = "R2Sync.InvalidProjectFile";
+    public const string UnknownIncludeGroup = "R2Sync.UnknownIncludeGroup";
+    public const string ProfileExists = "R2Sync.ProfileExists";
+    public const string ValidationFailed = "R2Sync.ValidationFailed";
+    public const string RcloneImportFailed = "R2Sync.RcloneImportFailed";
 }
 
 /// <summary>A condition that stops a run before it changes anything (terminating for the host).</summary>

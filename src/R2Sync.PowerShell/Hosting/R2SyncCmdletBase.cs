@@ -31,6 +31,11 @@ public abstract class R2SyncCmdletBase : PSCmdlet
     [Credential]
     public PSCredential? Credential { get; set; }
 
+    /// <summary>The profile in the AWS shared credentials file that holds the keys (default r2sync).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ProfileName { get; set; }
+
     protected CancellationToken StopToken => _stop.Token;
 
     protected override void StopProcessing() => _stop.Cancel();
@@ -54,6 +59,7 @@ public abstract class R2SyncCmdletBase : PSCmdlet
             Endpoint = Endpoint,
             Bucket = Bucket,
             Prefix = Prefix,
+            ProfileName = ProfileName,
         };
         if (Credential is not null && Credential != PSCredential.Empty)
         {
@@ -76,6 +82,11 @@ public abstract class R2SyncCmdletBase : PSCmdlet
         catch (InvalidSettingException e)
         {
             ThrowTerminatingError(new ErrorRecord(e, ErrorIds.InvalidSetting, ErrorCategory.InvalidArgument, e.Value));
+            throw;
+        }
+        catch (ProjectFileException e)
+        {
+            ThrowTerminatingError(ConfigurationErrors.ProjectFile(e));
             throw;
         }
     }

@@ -11,7 +11,7 @@ namespace R2Sync.PowerShell.Hosting;
 /// The shared body of the sync cmdlets: settings, scope, and the pump that drains a run's event queue on the
 /// pipeline thread (objects, errors, progress, ShouldProcess prompts). Worker threads never call the cmdlet.
 /// </summary>
-public abstract class SyncCommandBase : R2SyncCmdletBase
+public abstract partial class SyncCommandBase : R2SyncCmdletBase
 {
     /// <summary>The local experiments root (default ./experiments).</summary>
     [Parameter(Position = 0)]
@@ -109,15 +109,16 @@ public abstract class SyncCommandBase : R2SyncCmdletBase
 
     protected string ResolveLocalRoot()
     {
-        var p = Path ?? "./experiments";
+        var p = Path ?? DefaultLocalRoot();
         return SessionState.Path.GetUnresolvedProviderPathFromPSPath(p);
     }
 
     protected (SyncOptions Options, ResolvedSettings Settings) BuildOptions(SyncMode mode, SyncDirection direction, bool verifyRemote = false)
     {
         var settings = ResolveSettings();
-        var filter = BuildFilter(Exclude, Include);
-        var (t, c) = ModeDefaults.For(mode, direction);
+        _project = settings.Project;
+        var filter = BuildFilter(WithProjectExcludes(settings.Project, Exclude), Include);
+        var (t, c) = ProjectModeDefaults(settings.Project, mode, direction);
         var options = new SyncOptions
         {
             Mode = mode,
