@@ -22,6 +22,8 @@ $env:XDG_CONFIG_HOME = Join-Path $isolated 'config'
 $env:AWS_SHARED_CREDENTIALS_FILE = Join-Path $isolated 'aws/credentials'
 $env:RCLONE_CONFIG = Join-Path $isolated 'rclone.conf'
 $env:R2SYNC_TEST_MODULE = (Resolve-Path $ModulePath).Path
+# The hash cache of every test run lives in a throw-away folder, never in the user's ~/.cache.
+if (-not $env:R2SYNC_CACHE_DIR) { $env:R2SYNC_CACHE_DIR = Join-Path ([IO.Path]::GetTempPath()) "r2sync-test-cache-$PID" }
 
 $config = New-PesterConfiguration
 $config.Run.Path = @(Get-ChildItem $PSScriptRoot -Filter "$Filter.Tests.ps1" | ForEach-Object FullName)

@@ -122,6 +122,31 @@ function Write-BucketObject {
     if ($LASTEXITCODE -ne 0) { throw "s3dump.py --put failed for $Bucket/$Key" }
 }
 
+function New-RandomFile {
+    # A file of -Size random bytes (seeded), written with an old modification time; returns its path.
+    param([Parameter(Mandatory)][string] $Path, [Parameter(Mandatory)][long] $Size, [int] $Seed = 0)
+    New-Item -ItemType Directory -Path (Split-Path $Path) -Force | Out-Null
+    $bytes = [byte[]]::new($Size)
+    [Random]::new($Seed).NextBytes($bytes)
+    [IO.File]::WriteAllBytes($Path, $bytes)
+    (Get-Item -LiteralPath $Path).LastWriteTimeUtc = [datetime]::new(2025, 6, 1, 12, 0, 0, [DateTimeKind]::Utc).AddTicks(1234567 + $Seed)
+    $Path
+}
+
+function Set-TreeOld {
+    # Gives every file of a tree a distinct modification time well in the past (freshly written files are not
+    # kept in the hash cache, whose entries must outlive coarse file-system clocks).
+    param([Parameter(Mandatory)][string] $Path)
+    $t = [datetime]::new(2025, 1, 1, 0, 0, 0, [DateTimeKind]::Utc)
+    $i = 0
+    foreach ($f in Get-ChildItem $Path -Recurse -File -Force) { $f.LastWriteTimeUtc = $t.AddSeconds($i++).AddTicks(4321) }
+}
+
+function ConvertTo-Md5Base64 {
+    param([Parameter(Mandatory)][string] $Hex)
+    [Convert]::ToBase64String([Convert]::FromHexString($Hex))
+}
+
 function Invoke-CleanPwsh {
     # Runs a command in `pwsh -NoProfile -NonInteractive` with ONLY the given variables (plus PATH), stdin closed,
     # the module findable through PSModulePath (as an installed module is). Returns ExitCode, Out, Err.
@@ -140,6 +165,8 @@ function Invoke-CleanPwsh {
     $psi.Environment['NO_COLOR'] = '1'
     $psi.Environment['DOTNET_CLI_TELEMETRY_OPTOUT'] = '1'
     $psi.Environment['POWERSHELL_TELEMETRY_OPTOUT'] = '1'
+    # The hash cache of a child run stays in the suite's throw-away folder, never in a real ~/.cache.
+    if ($env:R2SYNC_CACHE_DIR) { $psi.Environment['R2SYNC_CACHE_DIR'] = $env:R2SYNC_CACHE_DIR }
     foreach ($k in $Environment.Keys) { $psi.Environment[$k] = [string]$Environment[$k] }
     $psi.WorkingDirectory = $WorkingDirectory
     $psi.RedirectStandardInput = $true

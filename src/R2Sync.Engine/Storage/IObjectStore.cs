@@ -13,6 +13,12 @@ public sealed class UploadRequest
     public DateTime LastWriteUtc { get; init; }
     /// <summary>Create only: fail with <see cref="StoreErrorKind.PreconditionFailed"/> when the key already exists.</summary>
     public bool IfNoneMatch { get; init; }
+    /// <summary>The run's transfer budget: a multipart upload borrows free slots from it for parallel parts.</summary>
+    public TransferBudget? Budget { get; init; }
+    /// <summary>Overrides the store's multipart threshold (bytes) for this upload.</summary>
+    public long? MultipartThreshold { get; init; }
+    /// <summary>Overrides the store's part size (bytes) for this upload.</summary>
+    public long? PartSize { get; init; }
 }
 
 /// <summary>What a download learned about the object from the GET response.</summary>

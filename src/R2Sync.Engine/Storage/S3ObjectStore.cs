@@ -25,11 +25,13 @@ public sealed class S3ObjectStore : IObjectStore
     // UNSIGNED-PAYLOAD (TLS and Content-MD5 protect it, no extra read to hash it); the SDK refuses that over plain
     // HTTP, where the payload is signed instead (local test servers only).
     private readonly bool _unsignedPayload;
+    private readonly long _multipartThreshold, _partSize;
 
     public S3ObjectStore(StoreOptions o)
     {
         _bucket = o.Bucket;
         _unsignedPayload = o.Endpoint.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+        (_multipartThreshold, _partSize) = (o.MultipartThreshold, o.PartSize);
         _client = new AmazonS3Client(new BasicAWSCredentials(o.AccessKeyId ?? "", o.SecretAccessKey?.Reveal() ?? ""), CreateConfig(o));
     }
 
@@ -112,6 +114,18 @@ public sealed class S3ObjectStore : IObjectStore
 
     public async Task UploadAsync(UploadRequest u, Action<long>? bytesSent, CancellationToken ct)
     {
+        if (u.Size > (u.MultipartThreshold ?? _multipartThreshold))
+        {
+            try
+            {
+                await MultipartUploader.UploadAsync(_client, _bucket, u, u.PartSize ?? _partSize, _unsignedPayload, bytesSent, ct).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw Translate(e, Describe(u.Key));
+            }
+        }
         try
         {
             await using var fs = new FileStream(u.LocalPath, new FileStreamOptions

@@ -17,6 +17,10 @@ public sealed class StoreOptions
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(5);
     /// <summary>Connect time-out: an unreachable endpoint fails fast.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Uploads larger than this use multipart upload (equal parts of <see cref="PartSize"/>).</summary>
+    public long MultipartThreshold { get; init; } = 64L * 1024 * 1024;
+    /// <summary>Size of each part but the last (at least 5 MiB; grown when a file would need more than 10,000 parts).</summary>
+    public long PartSize { get; init; } = 16L * 1024 * 1024;
 
     public bool IsFolderEndpoint => Endpoint.StartsWith("file:", StringComparison.OrdinalIgnoreCase);
 

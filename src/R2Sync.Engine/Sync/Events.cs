@@ -112,6 +112,8 @@ public sealed class PlanStats
     /// <summary>Checksum mode: pairs compared by size because the object had no MD5.</summary>
     public int ComparedBySize { get; init; }
     public int Rejected { get; init; }
+    /// <summary>Local files whose contents were read to hash them (the hash cache answered the others).</summary>
+    public int FilesRead { get; init; }
 }
 
 /// <summary>The summary object of a run.</summary>
@@ -132,6 +134,8 @@ public sealed class SyncSummary
     public int LocalFiles { get; set; }
     public int RemoteObjects { get; set; }
     public int ComparedBySize { get; set; }
+    /// <summary>Local files whose contents were read to hash them (the hash cache answered the others).</summary>
+    public int FilesRead { get; set; }
     public int Stale { get; set; }
     public bool DeletesSkipped { get; set; }
     public string? DeletesSkippedReason { get; set; }

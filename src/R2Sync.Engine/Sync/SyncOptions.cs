@@ -43,6 +43,10 @@ public sealed class SyncOptions
     public bool ConditionalCreate { get; init; } = true;
     /// <summary>Check remote items of a supplied plan with a HEAD before acting (piped plans may be old).</summary>
     public bool VerifyRemoteBeforeActing { get; init; }
+    /// <summary>Uploads larger than this (bytes) use multipart upload.</summary>
+    public long MultipartThreshold { get; init; } = 64L * 1024 * 1024;
+    /// <summary>Multipart part size (bytes): equal parts but the last.</summary>
+    public long PartSize { get; init; } = 16L * 1024 * 1024;
 
     public bool Deletes => Mode is SyncMode.Full or SyncMode.Checksum;
 

@@ -24,6 +24,7 @@ public sealed partial class SyncRun : IDisposable
     private readonly TaskCompletionSource<bool> _deleteDecision = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _cts = new();
     private readonly SyncSummary _summary;
+    private readonly TransferBudget _budget;
     private int _uploaded, _downloaded, _deleted, _skipped, _failed, _stale, _failedTransfers;
     private long _bytes;
     private int _filesInScope;
@@ -33,6 +34,7 @@ public sealed partial class SyncRun : IDisposable
         _store = store;
         _o = options;
         _hashes = hashes ?? new DirectHashProvider();
+        _budget = new TransferBudget(options.Transfers);
         _summary = new SyncSummary
         {
             Direction = options.Direction, Mode = options.Mode, Bucket = options.Bucket ?? "", Prefix = options.Prefix,
@@ -118,6 +120,7 @@ public sealed partial class SyncRun : IDisposable
             _summary.Skipped = _skipped;
             _summary.Failed = _failed;
             _summary.Stale = _stale;
+            _summary.FilesRead = _hashes.FilesRead;
             _summary.Bytes = Interlocked.Read(ref _bytes);
             _summary.Duration = sw.Elapsed;
             if (fault is null) Emit(new RunCompleted(_summary));
@@ -217,12 +220,17 @@ public sealed partial class SyncRun : IDisposable
         if (!push) GuardKeyCollisions(result);
         foreach (var item in result.Items) Emit(new ItemPlanned(item));
         int bySize = await CompareByHashAsync(result.NeedsHash, planOptions, ct).ConfigureAwait(false);
+        if (result.NeedsHash.Count > 0)
+            Log($"Checksum: {result.NeedsHash.Count} same-size pair(s) compared; {_hashes.FilesRead} local file(s) read to hash them" +
+                (_hashes is HashCache hc ? $", {hc.Hits} answered by the hash cache" : "") + ".");
+        _summary.FilesRead = _hashes.FilesRead;
         Interlocked.Add(ref _skipped, result.InSync + (result.NeedsHash.Count));
         _summary.LocalFiles = result.LocalCount;
         _summary.RemoteObjects = result.RemoteCount;
         _summary.ComparedBySize = bySize;
         return new PlanStats
         {
+            FilesRead = _hashes.FilesRead,
             LocalFiles = result.LocalCount,
             RemoteObjects = result.RemoteCount,
             InSync = result.InSync,
@@ -290,7 +298,11 @@ public sealed partial class SyncRun : IDisposable
     private async Task WorkerAsync(CancellationToken ct)
     {
         await foreach (var item in _work.Reader.ReadAllAsync(ct).ConfigureAwait(false))
-            await ExecuteWithRetriesAsync(item, ct).ConfigureAwait(false);
+        {
+            await _budget.AcquireAsync(ct).ConfigureAwait(false); // one slot per item; multipart borrows more
+            try { await ExecuteWithRetriesAsync(item, ct).ConfigureAwait(false); }
+            finally { _budget.Release(); }
+        }
     }
 
     private sealed class StaleItemException : Exception
@@ -412,7 +424,7 @@ public sealed partial class SyncRun : IDisposable
             await _store.UploadAsync(new UploadRequest
             {
                 Key = item.Key, LocalPath = item.LocalPath, Size = before.Size, Md5Hex = md5, LastWriteUtc = before.LastWriteUtc,
-                IfNoneMatch = conditional,
+                IfNoneMatch = conditional, Budget = _budget, MultipartThreshold = _o.MultipartThreshold, PartSize = _o.PartSize,
             }, progress, ct).ConfigureAwait(false);
         }
         catch (StoreException e) when (e.Kind == StoreErrorKind.PreconditionFailed)
@@ -458,6 +470,11 @@ public sealed partial class SyncRun : IDisposable
             catch (IOException) when (!overwrite && File.Exists(dest))
             {
                 throw new StaleItemException("a local file appeared during the download; it was not overwritten");
+            }
+            if (_hashes is HashCache cache && r.ReceivedMd5Hex is not null)
+            {
+                var got = new FileInfo(dest);
+                cache.Remember(new LocalFile(item.RelativePath, dest, got.Length, got.LastWriteTimeUtc), r.ReceivedMd5Hex);
             }
             return r.ReceivedMd5Hex;
         }

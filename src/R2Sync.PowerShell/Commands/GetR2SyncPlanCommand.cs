@@ -24,7 +24,7 @@ public sealed class GetR2SyncPlanCommand : SyncCommandBase
     {
         var (options, settings) = BuildOptions(Mode, Direction);
         using var store = OpenStore(settings, options.Transfers + options.Checkers, options.RetryCount);
-        using var run = new SyncRun(store, options);
+        using var run = new SyncRun(store, options, OpenHashes(options));
         Pump(run, store, null, planOnly: true, passThru: false, _ => (false, null), $"R2Sync plan ({Direction} {Mode})");
     }
 }

@@ -50,6 +50,16 @@ public abstract partial class SyncCommandBase : R2SyncCmdletBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Uploads larger than this many bytes use multipart upload (default 64 MiB).</summary>
+    [Parameter]
+    [ValidateRange(5L * 1024 * 1024, 5L * 1024 * 1024 * 1024)]
+    public long MultipartThreshold { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Multipart part size in bytes (default 16 MiB; at least 5 MiB; all parts equal but the last).</summary>
+    [Parameter]
+    [ValidateRange(5L * 1024 * 1024, 5L * 1024 * 1024 * 1024)]
+    public long PartSize { get; set; } = 16L * 1024 * 1024;
+
     private ErrorRecord? _deferredError;
 
     /// <summary>
@@ -132,10 +142,20 @@ public abstract partial class SyncCommandBase : R2SyncCmdletBase
             Checkers = Checkers > 0 ? Checkers : c,
             RetryCount = RetryCount,
             VerifyRemoteBeforeActing = verifyRemote,
+            MultipartThreshold = MultipartThreshold,
+            PartSize = PartSize,
         };
         WriteVerbose($"{direction} {mode}: {options.LocalRoot} <-> {settings.Endpoint} bucket '{settings.Bucket}' prefix '{settings.Prefix}' " +
                      $"(transfers {options.Transfers}, checkers {options.Checkers}); excludes: {string.Join(", ", filter.Excludes)}");
         return (options, settings);
+    }
+
+    /// <summary>The local MD5 cache of the run's root (in the user's cache folder; R2SYNC_CACHE_DIR overrides it).</summary>
+    protected R2Sync.Engine.Hashing.IHashProvider OpenHashes(SyncOptions options)
+    {
+        var cache = R2Sync.Engine.Hashing.HashCache.Open(options.LocalRoot);
+        WriteVerbose($"Hash cache: {cache.FilePath ?? "(memory only: the cache folder is inside the synced folder)"}");
+        return cache;
     }
 
     /// <summary>How a planned item is named in -WhatIf and -Confirm.</summary>

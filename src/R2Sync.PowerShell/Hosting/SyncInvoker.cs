@@ -15,7 +15,7 @@ public abstract class SyncExecutingCommandBase : SyncCommandBase
     {
         var (options, settings) = BuildOptions(mode, direction, verifyRemote: plan is not null);
         using var store = OpenStore(settings, options.Transfers + options.Checkers, options.RetryCount);
-        using var run = new SyncRun(store, options);
+        using var run = new SyncRun(store, options, OpenHashes(options));
         var verb = direction == SyncDirection.Push ? "push" : "pull";
         Pump(run, store, plan, planOnly: false, PassThru.IsPresent, GuardDeletes, $"R2Sync {verb} ({mode})");
     }
