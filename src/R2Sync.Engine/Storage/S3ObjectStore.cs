@@ -338,6 +338,8 @@ public sealed class S3ObjectStore : IObjectStore
                 $"{target}: {(refused ? "the endpoint could not be reached" : "the connection failed")} ({Innermost(e).Message})", target, e);
         if (e is TaskCanceledException or TimeoutException)
             return new StoreException(StoreErrorKind.Transient, $"{target}: the request timed out", target, e);
+        if (e is System.Net.Http.HttpIOException)
+            return new StoreException(StoreErrorKind.Transient, $"{target}: the connection failed mid-transfer ({e.Message})", target, e);
         if (e is IOException or UnauthorizedAccessException)
             return new StoreException(StoreErrorKind.Other, $"{target}: {e.Message}", target, e);
         return new StoreException(StoreErrorKind.Other, $"{target}: {Innermost(e).Message}", target, e);

@@ -12,7 +12,7 @@ namespace R2Sync.Engine.Sync;
 /// transfers on a bounded pool of workers, then deletions, only when no transfer failed and the host agrees.
 /// Worker threads never talk to the host directly: everything goes through <see cref="Events"/>.
 /// </summary>
-public sealed class SyncRun : IDisposable
+public sealed partial class SyncRun : IDisposable
 {
     private readonly IObjectStore _store;
     private readonly SyncOptions _o;
@@ -217,6 +217,7 @@ public sealed class SyncRun : IDisposable
                 $"The object key '{rej.Key}' was not downloaded: {rej.Reason}.", _store.Describe(rej.Key), null));
         }
 
+        if (!push) GuardKeyCollisions(result);
         foreach (var item in result.Items) Emit(new ItemPlanned(item));
         int bySize = await CompareByHashAsync(result.NeedsHash, planOptions, ct).ConfigureAwait(false);
         if (result.NeedsHash.Count > 0)
@@ -397,6 +398,7 @@ public sealed class SyncRun : IDisposable
         StoreException { Kind: StoreErrorKind.Corrupt } => (ErrorIds.CorruptDownload, FailureKind.InvalidData),
         StoreException { Kind: StoreErrorKind.AccessDenied } => (ErrorIds.AccessDenied, FailureKind.PermissionDenied),
         StoreException { Kind: StoreErrorKind.Unreachable or StoreErrorKind.Transient } => (item.Action == SyncAction.Upload ? ErrorIds.UploadFailed : ErrorIds.DownloadFailed, FailureKind.ConnectionError),
+        StoreException { Kind: StoreErrorKind.Other, InnerException: IOException and not System.Net.Http.HttpIOException } => (item.Action == SyncAction.Upload ? ErrorIds.UploadFailed : ErrorIds.DownloadFailed, item.Action == SyncAction.Upload ? FailureKind.ReadError : FailureKind.WriteError),
         FileChangedException => (ErrorIds.FileChanged, FailureKind.InvalidData),
         UnauthorizedAccessException => (item.Action == SyncAction.Upload ? ErrorIds.UploadFailed : ErrorIds.DownloadFailed, FailureKind.PermissionDenied),
         IOException => (item.Action == SyncAction.Upload ? ErrorIds.UploadFailed : ErrorIds.DownloadFailed, item.Action == SyncAction.Upload ? FailureKind.ReadError : FailureKind.WriteError),
