@@ -93,7 +93,12 @@ public sealed class FolderObjectStore : IObjectStore
         var tmp = Path.Combine(Path.GetDirectoryName(dest)!, $".r2sync.{Guid.NewGuid():N}.tmp");
         try
         {
-            await CopyAsync(u.LocalPath, tmp, bytesSent, ct).ConfigureAwait(false);
+            if (u.Content is { } c)
+            {
+                await File.WriteAllBytesAsync(tmp, c.ToArray(), ct).ConfigureAwait(false);
+                bytesSent?.Invoke(c.Count);
+            }
+            else await CopyAsync(u.LocalPath, tmp, bytesSent, ct).ConfigureAwait(false);
             File.SetLastWriteTimeUtc(tmp, u.LastWriteUtc);
             try
             {

@@ -19,6 +19,11 @@ public sealed class UploadRequest
     public long? MultipartThreshold { get; init; }
     /// <summary>Overrides the store's part size (bytes) for this upload.</summary>
     public long? PartSize { get; init; }
+    /// <summary>
+    /// The file's bytes, already read (small files): the body is sent from memory, so the file is read once for
+    /// both its MD5 and the upload, and the MD5 is exactly that of the bytes sent.
+    /// </summary>
+    public ArraySegment<byte>? Content { get; init; }
 }
 
 /// <summary>What a download learned about the object from the GET response.</summary>

@@ -128,11 +128,13 @@ public sealed class S3ObjectStore : IObjectStore
         }
         try
         {
-            await using var fs = new FileStream(u.LocalPath, new FileStreamOptions
-            {
-                Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete,
-                BufferSize = 0, Options = FileOptions.SequentialScan | FileOptions.Asynchronous,
-            });
+            await using Stream fs = u.Content is { } c
+                ? new MemoryStream(c.Array!, c.Offset, c.Count, writable: false)
+                : new FileStream(u.LocalPath, new FileStreamOptions
+                {
+                    Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete,
+                    BufferSize = 0, Options = FileOptions.SequentialScan | FileOptions.Asynchronous,
+                });
             var req = new PutObjectRequest
             {
                 BucketName = _bucket,

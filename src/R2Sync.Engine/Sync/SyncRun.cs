@@ -160,30 +160,33 @@ public sealed partial class SyncRun : IDisposable
         var scanner = new LocalScanner(_o.Filter) { RemoveStaleTempFiles = !push };
         var scanTask = Task.Run(() =>
         {
-            var files = new List<LocalFile>();
-            foreach (var s in scopes)
-                foreach (var f in scanner.Scan(s.LocalDir, s.RelBase, ct))
+            var perScope = new List<LocalFile>[scopes.Length];
+            for (int i = 0; i < scopes.Length; i++)
+            {
+                perScope[i] = new List<LocalFile>();
+                foreach (var f in scanner.Scan(scopes[i].LocalDir, scopes[i].RelBase, ct))
                 {
-                    files.Add(f);
+                    perScope[i].Add(f);
                     Progress.AddScanned();
                 }
-            return files;
-        }, ct);
-        var listTasks = scopes.Select(s => ListAllAsync(s.Prefix, ct)).ToArray();
-        var local = await scanTask.ConfigureAwait(false);
-        var remoteLists = await Task.WhenAll(listTasks).ConfigureAwait(false);
-
-        foreach (var p in scanner.Problems)
-        {
-            if (p.Kind == "UnreadableFolder")
-            {
-                // An incomplete local side must never turn into remote deletions.
-                Interlocked.Increment(ref _failedTransfers);
-                Interlocked.Increment(ref _failed);
-                Emit(new ItemFailed(null, ErrorIds.ScanProblem, FailureKind.ReadError, $"Cannot read '{p.Path}': {p.Message}", p.Path, null));
             }
-            else Log($"{p.Path}: {p.Message}", LogLevel.Warning);
-        }
+            return perScope;
+        }, ct);
+        // Every scope's prefix is listed at once, each as one flat paged listing, streamed into one queue.
+        var listing = Channel.CreateUnbounded<(int Scope, RemoteObject? Object)>(new UnboundedChannelOptions { SingleReader = true });
+        var listers = scopes.Select((s, i) => Task.Run(() => ListIntoAsync(i, s.Prefix, listing.Writer, ct), ct)).ToArray();
+        // A failed or cancelled listing must never look complete: that would plan present objects as missing.
+        _ = Task.WhenAll(listers).ContinueWith(t => listing.Writer.TryComplete(
+            t.IsFaulted ? t.Exception!.InnerException : t.IsCanceled ? new OperationCanceledException(ct) : null), TaskScheduler.Default);
+        var localPerScope = await scanTask.ConfigureAwait(false);
+        var local = localPerScope.SelectMany(l => l).ToList();
+        if (push)
+            return await PlanPushStreamingAsync(scanner, localPerScope, local, listing.Reader, ct).ConfigureAwait(false);
+        var remoteLists = scopes.Select(_ => new List<RemoteObject>()).ToArray();
+        await foreach (var (scope, obj) in listing.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            if (obj is not null) remoteLists[scope].Add(obj);
+
+        ReportScanProblems(scanner);
         if (scanner.StaleTempFilesRemoved > 0)
             Log($"Removed {scanner.StaleTempFilesRemoved} temporary file(s) left by an interrupted pull.");
 
@@ -217,8 +220,109 @@ public sealed partial class SyncRun : IDisposable
                 $"The object key '{rej.Key}' was not downloaded: {rej.Reason}.", _store.Describe(rej.Key), null));
         }
 
-        if (!push) GuardKeyCollisions(result);
+        GuardKeyCollisions(result);
         foreach (var item in result.Items) Emit(new ItemPlanned(item));
+        return await FinishPlanAsync(result, planOptions, ct).ConfigureAwait(false);
+    }
+
+    private async Task ListIntoAsync(int scope, string prefix, ChannelWriter<(int, RemoteObject?)> writer, CancellationToken ct)
+    {
+        await foreach (var o in _store.ListAsync(prefix, ct).ConfigureAwait(false))
+        {
+            Progress.AddListed();
+            writer.TryWrite((scope, o));
+        }
+        writer.TryWrite((scope, null)); // this scope's listing is complete
+    }
+
+    private void ReportScanProblems(LocalScanner scanner)
+    {
+        foreach (var p in scanner.Problems)
+        {
+            if (p.Kind == "UnreadableFolder")
+            {
+                // An incomplete local side must never turn into remote deletions.
+                Interlocked.Increment(ref _failedTransfers);
+                Interlocked.Increment(ref _failed);
+                Emit(new ItemFailed(null, ErrorIds.ScanProblem, FailureKind.ReadError, $"Cannot read '{p.Path}': {p.Message}", p.Path, null));
+            }
+            else Log($"{p.Path}: {p.Message}", LogLevel.Warning);
+        }
+    }
+
+    /// <summary>
+    /// Push planning that starts transfers while the listing is still streaming. The local side is indexed first
+    /// (the scan is fast); each listed object is compared as it arrives. S3 lists keys in UTF-8 byte order, so once
+    /// the listing has passed a key, a local file with a smaller key that the listing did not match is known to be
+    /// missing remotely: its upload is planned at once instead of after the last page.
+    /// </summary>
+    private async Task<PlanStats> PlanPushStreamingAsync(LocalScanner scanner, List<LocalFile>[] perScope, List<LocalFile> local,
+        ChannelReader<(int Scope, RemoteObject? Object)> listing, CancellationToken ct)
+    {
+        ReportScanProblems(scanner);
+        var o = _o.ToPlanOptions();
+        if (_o.Deletes && local.Count == 0)
+            throw new SyncRefusedException(ErrorIds.DeleteRefused, FailureKind.InvalidData,
+                $"Refusing a {_o.Mode} push: the local folder '{_o.LocalRoot}' holds no file to sync, so every remote object in scope would be deleted. Nothing was changed.",
+                _o.LocalRoot);
+
+        var result = new PlanResult { LocalCount = local.Count };
+        var index = new Dictionary<string, LocalFile>(local.Count, StringComparer.Ordinal);
+        foreach (var f in local) index[f.RelativePath] = f;
+        // Per scope: the local files in listing order, and how far the listing has gone.
+        var sorted = perScope.Select(l => l.Select(f => (Key: o.Prefix + f.RelativePath, File: f))
+            .OrderBy(x => x.Key, Utf8Order.Comparer).ToArray()).ToArray();
+        var cursor = new int[sorted.Length];
+        var lastKey = new string?[sorted.Length];
+        int emitted = 0;
+        bool ordered = true;
+
+        void EmitNew()
+        {
+            for (; emitted < result.Items.Count; emitted++) Emit(new ItemPlanned(result.Items[emitted]));
+        }
+
+        void LocalOnlyUpTo(int scope, string? key)
+        {
+            var list = sorted[scope];
+            ref int c = ref cursor[scope];
+            for (; c < list.Length && (key is null || Utf8Order.Compare(list[c].Key, key) < 0); c++)
+            {
+                var f = list[c].File;
+                if (!index.Remove(f.RelativePath)) continue; // matched by the listing
+                var item = Planner.Decide(f, null, f.RelativePath, o, out _);
+                if (item is not null) result.Items.Add(item);
+            }
+        }
+
+        await foreach (var (scope, obj) in listing.ReadAllAsync(ct).ConfigureAwait(false))
+        {
+            if (obj is null)
+            {
+                LocalOnlyUpTo(scope, null); // the listing is complete: what is left is local-only
+            }
+            else
+            {
+                if (ordered && lastKey[scope] is { } prev && Utf8Order.Compare(obj.Key, prev) < 0)
+                {
+                    ordered = false; // a store that does not list in order: plan local-only files at the end
+                    Log("The store did not list keys in UTF-8 order; uploads of new files wait for the end of the listing.");
+                }
+                lastKey[scope] = obj.Key;
+                Planner.PlanRemote(obj, index, o, _o.Filter.IsExcluded, result);
+                if (ordered) LocalOnlyUpTo(scope, obj.Key);
+            }
+            EmitNew();
+        }
+        for (int i = 0; i < sorted.Length; i++) LocalOnlyUpTo(i, null);
+        EmitNew();
+        _filesInScope = result.RemoteCount; // the destination's files
+        return await FinishPlanAsync(result, o, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Checksum comparisons, counters and the stats every plan ends with.</summary>
+    private async Task<PlanStats> FinishPlanAsync(PlanResult result, PlanOptions planOptions, CancellationToken ct)
+    {
         int bySize = await CompareByHashAsync(result.NeedsHash, planOptions, ct).ConfigureAwait(false);
         if (result.NeedsHash.Count > 0)
             Log($"Checksum: {result.NeedsHash.Count} same-size pair(s) compared; {_hashes.FilesRead} local file(s) read to hash them" +
@@ -237,17 +341,6 @@ public sealed partial class SyncRun : IDisposable
             Rejected = result.Rejected.Count,
             ComparedBySize = bySize,
         };
-    }
-
-    private async Task<List<RemoteObject>> ListAllAsync(string prefix, CancellationToken ct)
-    {
-        var list = new List<RemoteObject>();
-        await foreach (var o in _store.ListAsync(prefix, ct).ConfigureAwait(false))
-        {
-            list.Add(o);
-            Progress.AddListed();
-        }
-        return list;
     }
 
     /// <summary>Checksum mode: compares equal-size pairs by MD5 with at most Checkers at once. Returns how many had no remote MD5.</summary>
@@ -417,28 +510,68 @@ public sealed partial class SyncRun : IDisposable
         if (item.LocalSize is long planned && fi.Length != planned)
             throw new StaleItemException($"the local file changed size since the plan ({planned} → {fi.Length} bytes)");
         var before = new LocalFile(item.RelativePath, item.LocalPath, fi.Length, fi.LastWriteTimeUtc);
-        var md5 = await _hashes.GetMd5Async(before, ct).ConfigureAwait(false);
-        bool conditional = _o.ConditionalCreate && _o.Mode == SyncMode.Fast && item.Reason == SyncReason.New && _store.SupportsConditionalCreate;
+        byte[]? buffer = null;
         try
         {
-            await _store.UploadAsync(new UploadRequest
+            string md5;
+            ArraySegment<byte>? content = null;
+            if (before.Size <= SmallFileLimit)
             {
-                Key = item.Key, LocalPath = item.LocalPath, Size = before.Size, Md5Hex = md5, LastWriteUtc = before.LastWriteUtc,
-                IfNoneMatch = conditional, Budget = _budget, MultipartThreshold = _o.MultipartThreshold, PartSize = _o.PartSize,
-            }, progress, ct).ConfigureAwait(false);
+                // Small files (most of an experiments tree): read once, hash and send the same bytes.
+                buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Max(1, before.Size));
+                int n = await ReadWholeAsync(item.LocalPath, buffer, (int)before.Size, ct).ConfigureAwait(false);
+                if (n != before.Size)
+                    throw new FileChangedException($"the file changed while it was being read ({before.Size} bytes expected, {n} read). Run the push again");
+                content = new ArraySegment<byte>(buffer, 0, n);
+                md5 = Md5.ToHex(System.Security.Cryptography.MD5.HashData(content.Value.AsSpan()));
+                if (_hashes is HashCache cache) cache.Remember(before, md5);
+            }
+            else md5 = await _hashes.GetMd5Async(before, ct).ConfigureAwait(false);
+            bool conditional = _o.ConditionalCreate && _o.Mode == SyncMode.Fast && item.Reason == SyncReason.New && _store.SupportsConditionalCreate;
+            try
+            {
+                await _store.UploadAsync(new UploadRequest
+                {
+                    Key = item.Key, LocalPath = item.LocalPath, Size = before.Size, Md5Hex = md5, LastWriteUtc = before.LastWriteUtc,
+                    IfNoneMatch = conditional, Budget = _budget, MultipartThreshold = _o.MultipartThreshold, PartSize = _o.PartSize,
+                    Content = content,
+                }, progress, ct).ConfigureAwait(false);
+            }
+            catch (StoreException e) when (e.Kind == StoreErrorKind.PreconditionFailed)
+            {
+                // Someone (or an earlier attempt of ours whose answer was lost) created the key. Same bytes: nothing to do.
+                var head = await _store.HeadAsync(item.Key, ct).ConfigureAwait(false);
+                var theirs = head is null ? null : (Md5.IsHexMd5(head.ETag) ? head.ETag!.ToLowerInvariant() : head.MetadataMd5Hex);
+                if (theirs == md5) throw new AlreadyInSyncException("already uploaded with identical content");
+                throw;
+            }
+            fi.Refresh();
+            if (!fi.Exists || fi.Length != before.Size || fi.LastWriteTimeUtc != before.LastWriteUtc)
+                throw new FileChangedException($"the file changed while it was being uploaded; the object holds the version of {before.LastWriteUtc:u}. Run the push again");
+            return md5;
         }
-        catch (StoreException e) when (e.Kind == StoreErrorKind.PreconditionFailed)
+        finally
         {
-            // Someone (or an earlier attempt of ours whose answer was lost) created the key. Same bytes: nothing to do.
-            var head = await _store.HeadAsync(item.Key, ct).ConfigureAwait(false);
-            var theirs = head is null ? null : (Md5.IsHexMd5(head.ETag) ? head.ETag!.ToLowerInvariant() : head.MetadataMd5Hex);
-            if (theirs == md5) throw new AlreadyInSyncException("already uploaded with identical content");
-            throw;
+            if (buffer is not null) System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
-        fi.Refresh();
-        if (!fi.Exists || fi.Length != before.Size || fi.LastWriteTimeUtc != before.LastWriteUtc)
-            throw new FileChangedException($"the file changed while it was being uploaded; the object holds the version of {before.LastWriteUtc:u}. Run the push again");
-        return md5;
+    }
+
+    /// <summary>Files up to this size are read into memory once for both their MD5 and their upload.</summary>
+    private const int SmallFileLimit = 1024 * 1024;
+
+    private static async Task<int> ReadWholeAsync(string path, byte[] buffer, int size, CancellationToken ct)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        int total = 0;
+        while (total < size)
+        {
+            int n = await RandomAccess.ReadAsync(handle, buffer.AsMemory(total, size - total), total, ct).ConfigureAwait(false);
+            if (n == 0) break;
+            total += n;
+        }
+        // One byte more than expected means the file grew since it was planned.
+        if (total == size && RandomAccess.GetLength(handle) != size) return -1;
+        return total;
     }
 
     private async Task<string?> DownloadAsync(PlanItem item, Action<long> progress, CancellationToken ct)
