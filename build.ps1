@@ -106,7 +106,28 @@ function Invoke-Bench {
     Invoke-Build
     $script = Join-Path $Root 'bench/Invoke-Bench.ps1'
     if (-not (Test-Path $script)) { throw "bench/Invoke-Bench.ps1 is missing." }
-    & $script -ModulePath (Join-Path $ModuleOut 'R2Sync.psd1') @Rest
+    $benchArgs = ConvertTo-NamedArguments $Rest
+    if (-not $benchArgs.ContainsKey('ModulePath')) { $benchArgs.ModulePath = Join-Path $ModuleOut 'R2Sync.psd1' }
+    & $script @benchArgs
+}
+
+# Remaining arguments ('-Files', '500', '-SkipRclone', '-Cases:a,b') as a hashtable to splat by name: splatting the
+# array itself would pass '-Files' as a positional value to a script.
+function ConvertTo-NamedArguments([object[]] $Arguments) {
+    $named = @{}
+    $i = 0
+    while ($i -lt @($Arguments).Count) {
+        $token = $Arguments[$i]
+        if ($token -isnot [string] -or $token -notmatch '^-([A-Za-z][\w]*)(:(.*))?$') {
+            throw "Unexpected argument '$token': pass bench options by name, e.g. -Files 500."
+        }
+        $name = $Matches[1]
+        if ($Matches[2]) { $named[$name] = $Matches[3]; $i++; continue }
+        $next = if ($i + 1 -lt @($Arguments).Count) { $Arguments[$i + 1] } else { $null }
+        if ($null -eq $next -or ($next -is [string] -and $next -match '^-[A-Za-z]')) { $named[$name] = $true; $i++ }
+        else { $named[$name] = $next; $i += 2 }
+    }
+    $named
 }
 
 function Invoke-Clean {
