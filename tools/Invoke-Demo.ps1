@@ -28,7 +28,7 @@ try {
 
     Import-Module $ModulePath -Force
     Write-Host "`n== Push-R2Experiment (Fast: the daily push)"
-    Push-R2Experiment -Path $experiments | Format-List Direction, Mode, Uploaded, Skipped, Failed, Bytes, Duration | Out-Host
+    Push-R2Experiment -Path $experiments | Out-Host   # the summary's default view
 
     Write-Host "== Mutating 5% of the tree (new, same-size edits, resized, deleted files)"
     & python3 $generator --root $work --mutate 0.05 --seed 1
@@ -39,10 +39,10 @@ try {
     Write-Host "`n== Get-R2SyncPlan -Mode Checksum (what a full checksum sync would do)"
     $plan = @(Get-R2SyncPlan -Path $experiments -Mode Checksum)
     $plan | Group-Object Action, Reason -NoElement | Sort-Object Name | Format-Table Count, Name -AutoSize | Out-Host
-    $plan | Select-Object -First 12 | Format-Table Action, Reason, Size, RelativePath -AutoSize | Out-Host
+    $plan | Select-Object -First 12 | Out-Host   # the module's default view: readable sizes
 
     Write-Host "== Push-R2Experiment -Checksum (uploads new and changed files, deletes what was deleted locally)"
-    Push-R2Experiment -Path $experiments -Checksum -Confirm:$false | Format-List Direction, Mode, Uploaded, Deleted, Skipped, Failed, Bytes, Duration | Out-Host
+    Push-R2Experiment -Path $experiments -Checksum -Confirm:$false | Out-Host
 
     Write-Host "== A second push finds nothing to do"
     Push-R2Experiment -Path $experiments -Checksum -Confirm:$false | Format-List Uploaded, Deleted, Skipped, Failed | Out-Host

@@ -27,7 +27,20 @@ try {
     Import-Module $ModulePath
     $result.ImportSec = [math]::Round($sw.Elapsed.TotalSeconds, 3)
     $result.ModuleVersion = "$((Get-Module R2Sync).Version)"
-    if ($Op -eq 'Startup') { $result.Ok = $true; return }
+    if ($Op -eq 'Startup') {
+        # The issue-7 start-up figure: Import-Module plus a no-op Fast push of an empty tree (local-folder
+        # backend, so no server is in the way). Counted in this process's wall time.
+        $tmp = Join-Path ([System.IO.Path]::GetTempPath()) "r2sync-startup-$PID"
+        $null = New-Item -ItemType Directory -Force (Join-Path $tmp 'empty'), (Join-Path $tmp 'store/bench')
+        try {
+            $t0 = $sw.Elapsed.TotalSeconds
+            $s = Push-R2Experiment -Path (Join-Path $tmp 'empty') -Endpoint "file://$tmp/store" -Bucket bench -Confirm:$false
+            $result.OpSec = [math]::Round($sw.Elapsed.TotalSeconds - $t0, 3)
+            $result.Ok = $s.Failed -eq 0 -and $s.Uploaded -eq 0
+        }
+        finally { Remove-Item -Recurse -Force $tmp -ErrorAction SilentlyContinue }
+        return
+    }
 
     $common = @{ Path = $Path; Prefix = $Prefix; Mode = $Mode }
     if ($Transfers -gt 0) { $common.Transfers = $Transfers }

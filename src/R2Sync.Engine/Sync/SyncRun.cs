@@ -662,9 +662,10 @@ public sealed partial class SyncRun : IDisposable
         if (keys.Count == 0) return;
         var failures = await _store.DeleteAsync(keys, ct).ConfigureAwait(false);
         var failed = failures.ToDictionary(f => f.Key, f => f.Message, StringComparer.Ordinal);
+        var sent = new HashSet<string>(keys, StringComparer.Ordinal); // a set: a Full run can delete tens of thousands
         foreach (var d in deletes)
         {
-            if (!keys.Contains(d.Key)) continue;
+            if (!sent.Contains(d.Key)) continue;
             Progress.FileDone();
             if (failed.TryGetValue(d.Key, out var msg))
             {
