@@ -43,6 +43,9 @@ public static class KeyCollisions
         return (colliding, portable);
     }
 
+    /// <summary>The name <paramref name="rel"/> has on a file system with <paramref name="folding"/>: two paths with the same name are one file there.</summary>
+    public static string NameOn(string rel, FileSystemFolding folding) => FoldFor(rel, folding);
+
     private static string FoldFor(string rel, FileSystemFolding folding)
     {
         var s = folding.HasFlag(FileSystemFolding.Normalization) ? rel.Normalize(NormalizationForm.FormC) : rel;

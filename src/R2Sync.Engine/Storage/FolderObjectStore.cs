@@ -95,7 +95,8 @@ public sealed class FolderObjectStore : IObjectStore
         {
             if (u.Content is { } c)
             {
-                await File.WriteAllBytesAsync(tmp, c.ToArray(), ct).ConfigureAwait(false);
+                using (var h = File.OpenHandle(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.Asynchronous))
+                    await RandomAccess.WriteAsync(h, c.AsMemory(), 0, ct).ConfigureAwait(false); // no copy of the body
                 bytesSent?.Invoke(c.Count);
             }
             else await CopyAsync(u.LocalPath, tmp, bytesSent, ct).ConfigureAwait(false);

@@ -66,7 +66,9 @@ internal static class MultipartUploader
 
             async Task Lane()
             {
-                var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)partSize);
+                // One buffer per lane for this upload, not from ArrayPool.Shared: that would keep 16 MiB arrays per
+                // thread and per core for the rest of the session.
+                var buffer = GC.AllocateUninitializedArray<byte>((int)partSize);
                 try
                 {
                     while (true)
@@ -93,10 +95,6 @@ internal static class MultipartUploader
                 {
                     failFast.Cancel(); // stop the other lanes: the upload is aborted anyway
                     throw;
-                }
-                finally
-                {
-                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
                 }
             }
 

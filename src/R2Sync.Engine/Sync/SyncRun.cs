@@ -25,6 +25,9 @@ public sealed partial class SyncRun : IDisposable
     private readonly CancellationTokenSource _cts = new();
     private readonly SyncSummary _summary;
     private readonly TransferBudget _budget;
+    // Small-file bodies come from a pool that lives and dies with the run: ArrayPool.Shared would keep up to
+    // 1 MiB arrays per thread and per core for the rest of the user's session.
+    private readonly System.Buffers.ArrayPool<byte> _bodies;
     private int _uploaded, _downloaded, _deleted, _skipped, _failed, _stale, _failedTransfers;
     private long _bytes;
     private int _filesInScope;
@@ -35,6 +38,7 @@ public sealed partial class SyncRun : IDisposable
         _o = options;
         _hashes = hashes ?? new DirectHashProvider();
         _budget = new TransferBudget(options.Transfers);
+        _bodies = System.Buffers.ArrayPool<byte>.Create(SmallFileLimit, Math.Max(1, options.Transfers));
         _summary = new SyncSummary
         {
             Direction = options.Direction, Mode = options.Mode, Bucket = options.Bucket ?? "", Prefix = options.Prefix,
@@ -182,47 +186,7 @@ public sealed partial class SyncRun : IDisposable
         var local = localPerScope.SelectMany(l => l).ToList();
         if (push)
             return await PlanPushStreamingAsync(scanner, localPerScope, local, listing.Reader, ct).ConfigureAwait(false);
-        var remoteLists = scopes.Select(_ => new List<RemoteObject>()).ToArray();
-        await foreach (var (scope, obj) in listing.Reader.ReadAllAsync(ct).ConfigureAwait(false))
-            if (obj is not null) remoteLists[scope].Add(obj);
-
-        ReportScanProblems(scanner);
-        if (scanner.StaleTempFilesRemoved > 0)
-            Log($"Removed {scanner.StaleTempFilesRemoved} temporary file(s) left by an interrupted pull.");
-
-        var planOptions = _o.ToPlanOptions();
-        var result = new PlanResult { LocalCount = local.Count };
-        var index = new Dictionary<string, LocalFile>(local.Count, StringComparer.Ordinal);
-        foreach (var f in local) index[f.RelativePath] = f;
-        foreach (var list in remoteLists)
-            foreach (var r in list)
-                Planner.PlanRemote(r, index, planOptions, _o.Filter.IsExcluded, result);
-        Planner.PlanLocalOnly(index.Values, planOptions, result);
-        _filesInScope = push ? result.RemoteCount : result.LocalCount; // the destination's files
-
-        if (_o.Deletes)
-        {
-            if (push && result.LocalCount == 0)
-                throw new SyncRefusedException(ErrorIds.DeleteRefused, FailureKind.InvalidData,
-                    $"Refusing a {_o.Mode} push: the local folder '{_o.LocalRoot}' holds no file to sync, so every remote object in scope would be deleted. Nothing was changed.",
-                    _o.LocalRoot);
-            if (!push && result.RemoteCount == 0)
-                throw new SyncRefusedException(ErrorIds.DeleteRefused, FailureKind.InvalidData,
-                    $"Refusing a {_o.Mode} pull: the remote scope {_store.Describe(_o.Prefix)} is empty, so every local file in scope would be deleted. Nothing was changed.",
-                    _store.Describe(_o.Prefix));
-        }
-
-        foreach (var rej in result.Rejected)
-        {
-            Interlocked.Increment(ref _failed);
-            Interlocked.Increment(ref _failedTransfers);
-            Emit(new ItemFailed(null, ErrorIds.UnsafeKey, FailureKind.InvalidData,
-                $"The object key '{rej.Key}' was not downloaded: {rej.Reason}.", _store.Describe(rej.Key), null));
-        }
-
-        GuardKeyCollisions(result);
-        foreach (var item in result.Items) Emit(new ItemPlanned(item));
-        return await FinishPlanAsync(result, planOptions, ct).ConfigureAwait(false);
+        return await PlanPullStreamingAsync(scanner, local, listing.Reader, ct).ConfigureAwait(false);
     }
 
     private async Task ListIntoAsync(int scope, string prefix, ChannelWriter<(int, RemoteObject?)> writer, CancellationToken ct)
@@ -318,6 +282,71 @@ public sealed partial class SyncRun : IDisposable
         EmitNew();
         _filesInScope = result.RemoteCount; // the destination's files
         return await FinishPlanAsync(result, o, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Pull planning that starts downloads while the listing is still streaming. The local side is indexed first;
+    /// each listed object is decided as it arrives, so a file missing locally is downloaded at once instead of after
+    /// the last page. What is left in the index at the end is local-only (the deletes of Full and Checksum, which wait
+    /// for the delete phase anyway). Keys that differ only in case or Unicode normalization are caught as they stream
+    /// (<see cref="CollisionGuard"/>): where the file system makes them one file the first listed wins and the others
+    /// are refused, so nothing is ever overwritten by a sibling key.
+    /// </summary>
+    private async Task<PlanStats> PlanPullStreamingAsync(LocalScanner scanner, List<LocalFile> local,
+        ChannelReader<(int Scope, RemoteObject? Object)> listing, CancellationToken ct)
+    {
+        ReportScanProblems(scanner);
+        if (scanner.StaleTempFilesRemoved > 0)
+            Log($"Removed {scanner.StaleTempFilesRemoved} temporary file(s) left by an interrupted pull.");
+        var o = _o.ToPlanOptions();
+        var result = new PlanResult { LocalCount = local.Count };
+        var index = new Dictionary<string, LocalFile>(local.Count, StringComparer.Ordinal);
+        foreach (var f in local) index[f.RelativePath] = f;
+        var guard = new CollisionGuard(_o.LocalRoot);
+        var refusedHashes = new HashSet<string>(StringComparer.Ordinal);
+        int items = 0, rejected = 0, hashes = 0;
+
+        await foreach (var (_, obj) in listing.ReadAllAsync(ct).ConfigureAwait(false))
+        {
+            if (obj is null) continue; // one scope's listing is complete; local-only files wait for all of them
+            Planner.PlanRemote(obj, index, o, _o.Filter.IsExcluded, result);
+            for (; rejected < result.Rejected.Count; rejected++) EmitRejected(result.Rejected[rejected]);
+            for (; hashes < result.NeedsHash.Count; hashes++)
+            {
+                var h = result.NeedsHash[hashes];
+                var winner = guard.Claim(h.RelativePath);
+                if (winner is null) continue;
+                refusedHashes.Add(h.RelativePath);
+                RefuseCollision(Planner.Make(SyncAction.Download, SyncReason.ContentChanged, h.RelativePath, h.Local, h.Remote, o), winner);
+            }
+            for (; items < result.Items.Count; items++)
+            {
+                var item = result.Items[items];
+                if (item.Action == SyncAction.Download && guard.Claim(item.RelativePath) is { } winner) RefuseCollision(item, winner);
+                else Emit(new ItemPlanned(item));
+            }
+        }
+        if (refusedHashes.Count > 0) result.NeedsHash.RemoveAll(h => refusedHashes.Contains(h.RelativePath));
+        foreach (var g in guard.PortableGroups())
+            Log($"The keys {string.Join(", ", g.Select(r => $"'{_o.Prefix}{r}'"))} differ only in case or Unicode normalization: they were all downloaded here, but they name one file on macOS and Windows.", LogLevel.Warning);
+
+        _filesInScope = result.LocalCount; // the destination's files
+        var localOnly = new PlanResult();
+        Planner.PlanLocalOnly(index.Values, o, localOnly);
+        if (_o.Deletes && result.RemoteCount == 0)
+            throw new SyncRefusedException(ErrorIds.DeleteRefused, FailureKind.InvalidData,
+                $"Refusing a {_o.Mode} pull: the remote scope {_store.Describe(_o.Prefix)} is empty, so every local file in scope would be deleted. Nothing was changed.",
+                _store.Describe(_o.Prefix));
+        foreach (var item in localOnly.Items) Emit(new ItemPlanned(item));
+        return await FinishPlanAsync(result, o, ct).ConfigureAwait(false);
+    }
+
+    private void EmitRejected(RejectedKey rej)
+    {
+        Interlocked.Increment(ref _failed);
+        Interlocked.Increment(ref _failedTransfers);
+        Emit(new ItemFailed(null, ErrorIds.UnsafeKey, FailureKind.InvalidData,
+            $"The object key '{rej.Key}' was not downloaded: {rej.Reason}.", _store.Describe(rej.Key), null));
     }
 
     /// <summary>Checksum comparisons, counters and the stats every plan ends with.</summary>
@@ -518,7 +547,7 @@ public sealed partial class SyncRun : IDisposable
             if (before.Size <= SmallFileLimit)
             {
                 // Small files (most of an experiments tree): read once, hash and send the same bytes.
-                buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Max(1, before.Size));
+                buffer = _bodies.Rent((int)Math.Max(1, before.Size));
                 int n = await ReadWholeAsync(item.LocalPath, buffer, (int)before.Size, ct).ConfigureAwait(false);
                 if (n != before.Size)
                     throw new FileChangedException($"the file changed while it was being read ({before.Size} bytes expected, {n} read). Run the push again");
@@ -552,7 +581,7 @@ public sealed partial class SyncRun : IDisposable
         }
         finally
         {
-            if (buffer is not null) System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null) _bodies.Return(buffer);
         }
     }
 
