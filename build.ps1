@@ -8,7 +8,8 @@
       Test     build, start moto on a free loopback port, run xunit and Pester against it, print one closing
                line per suite ("xunit: N passed, N failed", "pester: N passed, N failed"), exit non-zero on failure
       Demo     the main job against a local endpoint: generate a tree, push, mutate, plan, push again
-      Bench    run bench/Invoke-Bench.ps1 (extra arguments are passed on)
+      Bench    run bench/Invoke-Bench.ps1 (extra arguments are passed on by name), then bench/Measure-ChecksumPlan.ps1
+               (-Files, -Seed, -OutDir shared; -SkipChecksumPlan leaves it out)
       Clean    remove build output
       Package  build, then write out/package/R2Sync.<version>.nupkg (installable from a local repository folder)
       Install  package, then install it for the current user with Install-PSResource
@@ -107,8 +108,16 @@ function Invoke-Bench {
     $script = Join-Path $Root 'bench/Invoke-Bench.ps1'
     if (-not (Test-Path $script)) { throw "bench/Invoke-Bench.ps1 is missing." }
     $benchArgs = ConvertTo-NamedArguments $Rest
+    # -SkipChecksumPlan: only the side-by-side bench; otherwise the Checksum-vs-Full plan bench (issue 4) follows it.
+    $skipChecksumPlan = $benchArgs.ContainsKey('SkipChecksumPlan'); $benchArgs.Remove('SkipChecksumPlan')
     if (-not $benchArgs.ContainsKey('ModulePath')) { $benchArgs.ModulePath = Join-Path $ModuleOut 'R2Sync.psd1' }
     & $script @benchArgs
+    if (-not $skipChecksumPlan) {
+        $ck = @{ Module = $benchArgs.ModulePath }
+        foreach ($n in 'Files', 'Seed', 'OutDir') { if ($benchArgs.ContainsKey($n)) { $ck[$n] = $benchArgs[$n] } }
+        Write-Host '== Checksum plan vs Full plan (hash cache)'
+        & (Join-Path $Root 'bench/Measure-ChecksumPlan.ps1') @ck
+    }
 }
 
 # Remaining arguments ('-Files', '500', '-SkipRclone', '-Cases:a,b') as a hashtable to splat by name: splatting the
