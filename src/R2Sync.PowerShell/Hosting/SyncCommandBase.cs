@@ -321,7 +321,9 @@ public abstract partial class SyncCommandBase : R2SyncCmdletBase
             var secs = Math.Max(0.001, _sw.Elapsed.TotalSeconds);
             return _p.Phase switch
             {
-                "Planning" => $"Planning: {_p.Scanned:N0} local files scanned, {_p.Listed:N0} remote objects listed",
+                // Transfers start while the listing streams: say so before planning ends.
+                "Planning" => $"Planning: {_p.Scanned:N0} local files scanned, {_p.Listed:N0} remote objects listed" +
+                              (_p.FilesTotal > 0 ? $"; {_p.FilesDone:N0} of {_p.FilesTotal:N0} files transferred so far" : ""),
                 "Comparing checksums" => $"Comparing checksums: {_p.Hashed:N0} files hashed",
                 _ => $"{_p.Phase}: {_p.FilesDone:N0} of {_p.FilesTotal:N0} files, {Bytes(_p.BytesDone)} of {Bytes(_p.BytesTotal)}, {Bytes((long)(_p.BytesDone / secs))}/s",
             };
