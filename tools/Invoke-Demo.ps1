@@ -39,7 +39,7 @@ try {
     Write-Host "`n== Get-R2SyncPlan -Mode Checksum (what a full checksum sync would do)"
     $plan = @(Get-R2SyncPlan -Path $experiments -Mode Checksum)
     $plan | Group-Object Action, Reason -NoElement | Sort-Object Name | Format-Table Count, Name -AutoSize | Out-Host
-    $plan | Select-Object -First 12 | Out-Host   # the module's default view: readable sizes
+    $plan | Select-Object -First 12 | Out-String -Width 140 | Out-Host   # the module's default view: readable sizes
 
     Write-Host "== Push-R2Experiment -Checksum (uploads new and changed files, deletes what was deleted locally)"
     Push-R2Experiment -Path $experiments -Checksum -Confirm:$false | Out-Host
