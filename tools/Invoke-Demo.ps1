@@ -49,7 +49,7 @@ try {
 
     Write-Host "== Receive-R2Experiment into a new machine's folder"
     $pulled = Join-Path $work 'new-machine/experiments'
-    Receive-R2Experiment -Path $pulled | Format-List Direction, Mode, Downloaded, Failed, Bytes, Duration | Out-Host
+    Receive-R2Experiment -Path $pulled | Out-Host
 }
 finally {
     Stop-Moto $moto
