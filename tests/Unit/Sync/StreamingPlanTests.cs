@@ -66,19 +66,11 @@ public sealed class StreamingPlanTests : IDisposable
         {
             Mode = SyncMode.Fast, Direction = SyncDirection.Push, LocalRoot = _root, Prefix = "experiments/", Transfers = 2, Checkers = 2, RetryCount = 0,
         };
-        using var run = new SyncRun(store, options);
 
-        var task = run.RunAsync(null, false, CancellationToken.None);
-        await foreach (var e in run.Events.ReadAllAsync())
-        {
-            if (e is ItemPlanned p) run.Submit(p.Item);
-            else if (e is PlanCompleted) run.EndSubmissions();
-            else if (e is DeletesPending) run.DecideDeletes(true);
-        }
-        await task;
+        var (_, summary) = await HostDriver.RunAsync(store, options);
 
         Assert.True(store.UploadSeenBeforeListingEnded, "the upload of a/new.json waited for the whole listing");
         Assert.Equal(new[] { "experiments/a/new.json" }, store.Uploaded);
-        Assert.Equal(1, run.Summary.Uploaded);
+        Assert.Equal(1, summary.Uploaded);
     }
 }

@@ -36,7 +36,6 @@ public sealed class StreamingPullPlanTests : IDisposable
         public readonly TaskCompletionSource FirstDownload = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public bool DownloadSeenBeforeListingEnded;
         public readonly List<string> Downloaded = new();
-        public readonly List<string> Listed = new();
 
         public string Describe(string key) => "mem://" + key;
         public bool SupportsConditionalCreate => false;
@@ -73,17 +72,9 @@ public sealed class StreamingPullPlanTests : IDisposable
         {
             Mode = SyncMode.Full, Direction = SyncDirection.Pull, LocalRoot = _root, Prefix = "experiments/", Transfers = 2, Checkers = 2, RetryCount = 0,
         };
-        using var run = new SyncRun(store, options);
-        var planned = new List<PlanItem>();
 
-        var task = run.RunAsync(null, false, CancellationToken.None);
-        await foreach (var e in run.Events.ReadAllAsync())
-        {
-            if (e is ItemPlanned p) { planned.Add(p.Item); run.Submit(p.Item); }
-            else if (e is PlanCompleted) run.EndSubmissions();
-            else if (e is DeletesPending) run.DecideDeletes(true);
-        }
-        await task;
+        var (events, summary) = await HostDriver.RunAsync(store, options);
+        var planned = events.OfType<ItemPlanned>().Select(p => p.Item).ToList();
 
         Assert.True(store.DownloadSeenBeforeListingEnded, "the download of a/new.json waited for the whole listing");
         Assert.Equal(new[] { "experiments/a/new.json" }, store.Downloaded);
@@ -92,6 +83,6 @@ public sealed class StreamingPullPlanTests : IDisposable
             planned.Select(i => (i.Action, i.RelativePath)).ToArray());
         Assert.False(File.Exists(Path.Combine(_root, "k", "local-only.json")));
         Assert.True(File.Exists(Path.Combine(_root, "k", "kept.json")));
-        Assert.Equal((1, 1, 0), (run.Summary.Downloaded, run.Summary.Deleted, run.Summary.Failed));
+        Assert.Equal((1, 1, 0), (summary.Downloaded, summary.Deleted, summary.Failed));
     }
 }

@@ -46,26 +46,8 @@ public sealed class SyncRunTests : IDisposable
     private string Local(string rel) => Path.Combine(_local, rel);
     private string Remote(string rel) => Path.Combine(_bucketRoot, "experiments", rel);
 
-    /// <summary>Runs to the end as a cmdlet host would, approving everything; returns the events seen.</summary>
-    private static async Task<(List<SyncEvent> Events, SyncSummary Summary)> RunAsync(IObjectStore store, SyncOptions o,
-        IReadOnlyList<PlanItem>? plan = null, bool planOnly = false)
-    {
-        using var run = new SyncRun(store, o);
-        var task = run.RunAsync(plan, planOnly, CancellationToken.None);
-        var events = new List<SyncEvent>();
-        await foreach (var e in run.Events.ReadAllAsync())
-        {
-            events.Add(e);
-            switch (e)
-            {
-                case ItemPlanned p when !planOnly: run.Submit(p.Item); break;
-                case PlanCompleted when !planOnly: run.EndSubmissions(); break;
-                case DeletesPending: run.DecideDeletes(true); break;
-            }
-        }
-        await task;
-        return (events, run.Summary);
-    }
+    private static Task<(List<SyncEvent> Events, SyncSummary Summary)> RunAsync(IObjectStore store, SyncOptions o,
+        IReadOnlyList<PlanItem>? plan = null, bool planOnly = false) => HostDriver.RunAsync(store, o, plan, planOnly);
 
     private static List<PlanItem> Planned(List<SyncEvent> events) => events.OfType<ItemPlanned>().Select(p => p.Item).ToList();
 
